@@ -1,0 +1,94 @@
+# Elevate: two commands matter. `make demo` sets everything up and runs the tray app on the
+# demo tenant; `make test` sets everything up and runs every check headless.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ELEVATE_CACHE ?= $(HOME)/.cache/elevate
+# One cargo target dir outside the clone, reused by later clones (CI clones afresh each
+# run); ./target when the cache cannot be created. Nothing requires it to exist.
+CARGO_TARGET_DIR ?= $(shell mkdir -p "$(ELEVATE_CACHE)/target" 2>/dev/null && echo "$(ELEVATE_CACHE)/target" || echo "$(CURDIR)/target")
+export CARGO_TARGET_DIR
+ELEVATE_VENV ?= $(ELEVATE_CACHE)/venv
+export ELEVATE_VENV
+# cargo-installed tools (tauri-driver) live here.
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+
+APP_BIN := $(CARGO_TARGET_DIR)/debug/elevate
+export ELEVATE_APP_BIN := $(APP_BIN)
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
+
+.PHONY: help setup system-deps driver build demo demo-headless test test-desktop fmt lint icons dev clean
+
+help:
+	@echo "make demo           set up, build and run Elevate on the demo tenant"
+	@echo "make test           set up, build and run every check headless (ends with 'N passed, N failed')"
+	@echo "make demo-headless  run the demo under Xvfb and save a screenshot to target/demo/"
+	@echo "make test-desktop   only the desktop tests (after a build)"
+	@echo "make dev            Vite dev server + the app in dev mode"
+	@echo "make fmt | lint | icons | clean"
+
+# --- set-up: each step does nothing when already done ------------------------------------
+setup: system-deps node_modules/.package-lock.json $(ELEVATE_VENV)/.stamp driver
+
+system-deps:
+	@scripts/setup.sh system
+
+driver: system-deps
+	@scripts/setup.sh driver
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(ELEVATE_VENV)/.stamp: tests/requirements.txt | system-deps
+	python3 -m venv "$(ELEVATE_VENV)"
+	"$(ELEVATE_VENV)/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+# --- build ---------------------------------------------------------------------------------
+ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
+	npm run -s build
+
+build: setup ui/dist/index.html
+	cargo build --workspace
+
+# --- the two commands ------------------------------------------------------------------------
+demo: build
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "make demo: no desktop session here (DISPLAY and WAYLAND_DISPLAY are unset)."; \
+	  echo "Run it from a desktop session, or 'make demo-headless' for a screenshot under Xvfb."; \
+	  exit 1; fi
+	"$(APP_BIN)" --demo --open
+
+test: build
+	@python3 scripts/run-tests.py
+
+# --- more ------------------------------------------------------------------------------------
+demo-headless: build
+	"$(ELEVATE_VENV)/bin/python" scripts/demo_headless.py "$(APP_BIN)"
+
+test-desktop:
+	cd tests && "$(ELEVATE_VENV)/bin/python" -m pytest
+
+fmt:
+	cargo fmt --all
+	npx eslint --fix ui
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	npm run -s typecheck
+	npm run -s lint
+
+icons:
+	for s in idle active pending expiring; do rsvg-convert -w 64 -h 64 icons/src/tray-$$s.svg -o icons/tray/$$s.png; done
+	rsvg-convert -w 1024 -h 1024 icons/src/elevate.svg -o icons/icon.png
+	npx tauri icon icons/icon.png -o target/icon-set
+	cp target/icon-set/{32x32,64x64,128x128,128x128@2x}.png target/icon-set/icon.{icns,ico} icons/
+
+dev: setup
+	npx tauri dev -- --no-default-features
+
+clean:
+	rm -rf target ui/dist
+	cargo clean

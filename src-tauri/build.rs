@@ -1,0 +1,9 @@
+fn main() {
+    // generate_context! embeds ui/dist at compile time; rebuild when the bundle changes.
+    println!("cargo:rerun-if-changed=ui/dist");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info", "close_popup"])),
+    )
+    .expect("failed to run tauri-build");
+}
