@@ -1,3 +1,531 @@
-//! elevate-sim: a stateful simulated Entra tenant speaking the documented Microsoft
-//! contract (sign-in, Graph PIM, ARM PIM). The server lands with its own issue; this crate
-//! holds its place in the workspace so the layout, CI and lints cover it from day one.
+//! elevate-sim: a stateful simulated Entra tenant that speaks the documented Microsoft
+//! contract: sign-in (`/login/{tenant}/oauth2/v2.0/...`), Microsoft Graph v1.0 (`/graph/v1.0/...`)
+//! and Azure Resource Manager (`/arm/...`), with test controls under `/_sim/`.
+//!
+//! Embed it with [`SimServer::start`] (127.0.0.1, port 0) or run the `elevate-sim` binary.
+
+pub mod arm;
+pub mod auth;
+mod control;
+pub mod graph;
+pub mod http;
+mod policy;
+pub mod scenario;
+pub mod server;
+pub mod state;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub use http::{Req, Resp};
+pub use scenario::Scenario;
+pub use server::SimServer;
+pub use state::Settings;
+
+use auth::Auth;
+use state::Tenant;
+use time::SimClock;
+
+/// What happens to a request a fault matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultKind {
+    /// 429 with `Retry-After`.
+    Throttle,
+    /// 503, with `Retry-After` when given.
+    Unavailable,
+    /// Any status (`status`).
+    Status,
+    /// Waits `delayMs`, then answers normally.
+    Delay,
+    /// Closes the connection (RST) without answering and without doing anything.
+    Reset,
+    /// Does the work (a write is committed), then closes the connection without answering.
+    LostAfterCommit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// A route key (`graph.roleAssignmentScheduleRequests.create`), a prefix (`arm.*`) or `*`.
+    pub route: String,
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    /// How many matching requests it hits; then it is gone.
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    fn matches(&self, key: &str) -> bool {
+        self.route == "*"
+            || self.route == key
+            || self
+                .route
+                .strip_suffix('*')
+                .is_some_and(|p| key.starts_with(p))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub route: String,
+    pub status: u16,
+}
+
+pub struct Inner {
+    pub tenant: Tenant,
+    pub auth: Auth,
+    pub faults: Vec<Fault>,
+    pub counters: BTreeMap<String, u64>,
+    pub log: Vec<LoggedRequest>,
+    /// Added to every request (not to `/_sim`), in milliseconds.
+    pub latency_ms: u64,
+    scenario: Scenario,
+}
+
+/// What the server does with a request.
+pub enum Outcome {
+    Respond(Resp),
+    Reset,
+}
+
+pub struct Sim {
+    inner: Mutex<Inner>,
+    base: std::sync::OnceLock<String>,
+}
+
+const LOG_LIMIT: usize = 10_000;
+
+impl Sim {
+    pub fn new(scenario: Scenario, settings: Settings) -> Sim {
+        let tenant = Tenant::new(scenario.clone(), settings, SimClock::default());
+        Sim {
+            inner: Mutex::new(Inner {
+                tenant,
+                auth: Auth::default(),
+                faults: vec![],
+                counters: BTreeMap::new(),
+                log: vec![],
+                latency_ms: 0,
+                scenario,
+            }),
+            base: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Direct access for embedding code and tests (the same state `/_sim` controls).
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn set_base(&self, base: String) {
+        let _ = self.base.set(base);
+    }
+
+    pub fn base(&self) -> &str {
+        self.base
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1")
+    }
+
+    pub fn tenant_id(&self) -> String {
+        self.lock().tenant.scenario.tenant.id.clone()
+    }
+
+    /// Handles one HTTP request.
+    pub async fn handle(&self, req: Req) -> Outcome {
+        if req.path == "/_sim" || req.path.starts_with("/_sim/") {
+            return Outcome::Respond(control::handle(self, &req));
+        }
+        let (key, early) = self.classify(&req);
+        let (fault, latency) = {
+            let mut inner = self.lock();
+            *inner.counters.entry(key.to_string()).or_default() += 1;
+            let fault = inner
+                .faults
+                .iter_mut()
+                .find(|f| f.matches(key) && f.times > 0)
+                .map(|f| {
+                    f.times -= 1;
+                    f.clone()
+                });
+            inner.faults.retain(|f| f.times > 0);
+            (fault, inner.latency_ms)
+        };
+        let delay = latency
+            + fault
+                .as_ref()
+                .filter(|f| f.kind == FaultKind::Delay)
+                .and_then(|f| f.delay_ms)
+                .unwrap_or(0);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+        if let Some(f) = &fault {
+            if let Some(resp) = fault_response(f, key) {
+                self.record(&req, key, resp.status);
+                return Outcome::Respond(resp);
+            }
+            if f.kind == FaultKind::Reset {
+                self.record(&req, key, 0);
+                return Outcome::Reset;
+            }
+        }
+        let resp = match early {
+            Some(resp) => resp,
+            None if key == "graph.batch" => self.batch(&req),
+            None => self.dispatch(&req),
+        };
+        self.record(&req, key, resp.status);
+        if fault
+            .as_ref()
+            .is_some_and(|f| f.kind == FaultKind::LostAfterCommit)
+        {
+            return Outcome::Reset;
+        }
+        Outcome::Respond(resp)
+    }
+
+    fn record(&self, req: &Req, key: &str, status: u16) {
+        let mut inner = self.lock();
+        if inner.log.len() >= LOG_LIMIT {
+            inner.log.drain(..LOG_LIMIT / 2);
+        }
+        inner.log.push(LoggedRequest {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            route: key.to_string(),
+            status,
+        });
+    }
+
+    /// The route key of a request, or the error response when it matches no route.
+    fn classify(&self, req: &Req) -> (&'static str, Option<Resp>) {
+        if let Some(rest) = req.path.strip_prefix("/graph") {
+            return match graph::route(&req.method, rest) {
+                Ok(r) => (r.key(), None),
+                Err(resp) => ("graph.unknown", Some(resp)),
+            };
+        }
+        if let Some(rest) = req.path.strip_prefix("/arm") {
+            return match arm::route(&req.method, rest, req) {
+                Ok(r) => (r.key(), None),
+                Err(resp) => ("arm.unknown", Some(resp)),
+            };
+        }
+        if let Some(rest) = req.path.strip_prefix("/login") {
+            let key = login_key(rest);
+            return (
+                key,
+                (key == "login.unknown").then(|| Resp::html(404, "<h1>Not found</h1>".into())),
+            );
+        }
+        if req.path == "/" {
+            return ("index", Some(control::index(self)));
+        }
+        (
+            "unknown",
+            Some(Resp::json(
+                404,
+                &json!({"error": {"code": "NotFound", "message": format!("No route for {}.", req.path)}}),
+            )),
+        )
+    }
+
+    fn dispatch(&self, req: &Req) -> Resp {
+        let base = self.base().to_string();
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let now = inner.tenant.now();
+        if let Some(rest) = req.path.strip_prefix("/graph") {
+            let route = match graph::route(&req.method, rest) {
+                Ok(r) => r,
+                Err(resp) => return resp,
+            };
+            let token = req
+                .bearer()
+                .map(|t| inner.auth.verify(t, now))
+                .unwrap_or(Err("missing"));
+            let info = match graph::authorize(&route, token) {
+                Ok(i) => i,
+                Err(resp) => return resp,
+            };
+            let mut r = req.clone();
+            r.path = rest.to_string();
+            let graph_base = format!("{base}/graph");
+            return graph::handle(
+                &route,
+                &mut graph::Ctx {
+                    tenant: &mut inner.tenant,
+                    token: &info,
+                    base: &graph_base,
+                    req: &r,
+                },
+            );
+        }
+        if let Some(rest) = req.path.strip_prefix("/arm") {
+            let route = match arm::route(&req.method, rest, req) {
+                Ok(r) => r,
+                Err(resp) => return resp,
+            };
+            let token = req
+                .bearer()
+                .map(|t| inner.auth.verify(t, now))
+                .unwrap_or(Err("missing"));
+            let info = match arm::authorize(token) {
+                Ok(i) => i,
+                Err(resp) => return resp,
+            };
+            let mut r = req.clone();
+            r.path = rest.to_string();
+            let arm_base = format!("{base}/arm");
+            return arm::handle(
+                &route,
+                &mut arm::Ctx {
+                    tenant: &mut inner.tenant,
+                    token: &info,
+                    base: &arm_base,
+                    req: &r,
+                },
+            );
+        }
+        if let Some(rest) = req.path.strip_prefix("/login") {
+            inner.tenant.tick();
+            return match login_key(rest) {
+                "login.authorize" => inner
+                    .auth
+                    .authorize(&inner.tenant, req, req.method == "POST"),
+                "login.token" => inner.auth.token(&inner.tenant, req),
+                "login.devicecode" => {
+                    let uri = format!("{base}/login/devicelogin");
+                    inner.auth.device_code(&inner.tenant, req, &uri)
+                }
+                "login.devicelogin" => control::device_page(inner, req),
+                _ => Resp::html(404, "<h1>Not found</h1>".into()),
+            };
+        }
+        Resp::json(
+            404,
+            &json!({"error": {"code": "NotFound", "message": "No route."}}),
+        )
+    }
+
+    /// Graph JSON batching: at most 20 requests, each with its own status [DOC].
+    fn batch(&self, req: &Req) -> Resp {
+        let body = match req.json() {
+            Ok(b) => b,
+            Err(resp) => return resp,
+        };
+        let Some(requests) = body["requests"].as_array() else {
+            return Resp::graph_error(
+                400,
+                "BadRequest",
+                "The batch body must have a 'requests' array.",
+            );
+        };
+        if requests.len() > 20 {
+            return Resp::graph_error(
+                400,
+                "BadRequest",
+                "The number of requests in the batch exceeds the maximum of 20.",
+            );
+        }
+        let mut responses = vec![];
+        for item in requests {
+            let id = item["id"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| item["id"].to_string());
+            let method = item["method"]
+                .as_str()
+                .unwrap_or("GET")
+                .to_ascii_uppercase();
+            let url = item["url"].as_str().unwrap_or_default();
+            let url = url
+                .strip_prefix("https://graph.microsoft.com")
+                .unwrap_or(url);
+            let url = url.strip_prefix("/v1.0").unwrap_or(url);
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            let path = format!("/graph/v1.0/{}", path.trim_start_matches('/'));
+            let mut headers: Vec<(String, String)> = req
+                .headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                .cloned()
+                .collect();
+            if let Some(h) = item["headers"].as_object() {
+                headers.extend(
+                    h.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+                );
+            }
+            let inner_req = Req {
+                method,
+                path: percent_encoding::percent_decode_str(&path)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+                query: form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect(),
+                headers,
+                body: if item["body"].is_null() {
+                    vec![]
+                } else {
+                    serde_json::to_vec(&item["body"]).unwrap_or_default()
+                },
+            };
+            let (key, early) = self.classify(&inner_req);
+            let fault = {
+                let mut inner = self.lock();
+                *inner.counters.entry(key.to_string()).or_default() += 1;
+                let f = inner
+                    .faults
+                    .iter_mut()
+                    .find(|f| {
+                        f.matches(key)
+                            && f.times > 0
+                            && matches!(
+                                f.kind,
+                                FaultKind::Throttle | FaultKind::Unavailable | FaultKind::Status
+                            )
+                    })
+                    .map(|f| {
+                        f.times -= 1;
+                        f.clone()
+                    });
+                inner.faults.retain(|f| f.times > 0);
+                f
+            };
+            let resp = if key == "graph.batch" {
+                Resp::graph_error(400, "BadRequest", "A batch cannot contain a batch.")
+            } else if let Some(r) = fault.as_ref().and_then(|f| fault_response(f, key)) {
+                r
+            } else if let Some(r) = early {
+                r
+            } else {
+                self.dispatch(&inner_req)
+            };
+            self.record(&inner_req, key, resp.status);
+            let headers: serde_json::Map<String, serde_json::Value> = resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            let body = if resp.body.is_empty() {
+                serde_json::Value::Null
+            } else {
+                resp.body_json()
+            };
+            responses
+                .push(json!({"id": id, "status": resp.status, "headers": headers, "body": body}));
+        }
+        // Items may come back in any order [DOC]: reversed here, so clients cannot rely on it.
+        responses.reverse();
+        Resp::json(200, &json!({"responses": responses}))
+    }
+}
+
+fn login_key(rest: &str) -> &'static str {
+    let segs: Vec<String> = rest
+        .trim_matches('/')
+        .split('/')
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match s.as_slice() {
+        [_, "oauth2", "v2.0", "authorize"] => "login.authorize",
+        [_, "oauth2", "v2.0", "token"] => "login.token",
+        [_, "oauth2", "v2.0", "devicecode"] => "login.devicecode",
+        ["devicelogin"] | [_, "oauth2", "deviceauth"] => "login.devicelogin",
+        _ => "login.unknown",
+    }
+}
+
+fn fault_response(f: &Fault, key: &str) -> Option<Resp> {
+    let arm = key.starts_with("arm.");
+    let err = |status: u16, code: &str, msg: &str| {
+        if arm {
+            Resp::arm_error(status, code, msg)
+        } else {
+            Resp::graph_error(status, code, msg)
+        }
+    };
+    match f.kind {
+        FaultKind::Throttle => {
+            let secs = f.retry_after.unwrap_or(1);
+            Some(
+                err(
+                    429,
+                    "TooManyRequests",
+                    "Too many requests; retry after the time in Retry-After.",
+                )
+                .with_header("retry-after", &secs.to_string()),
+            )
+        }
+        FaultKind::Unavailable => {
+            let r = err(
+                503,
+                "ServiceUnavailable",
+                "The service is temporarily unavailable.",
+            );
+            Some(match f.retry_after {
+                Some(s) => r.with_header("retry-after", &s.to_string()),
+                None => r,
+            })
+        }
+        FaultKind::Status => {
+            let status = f.status.unwrap_or(500);
+            let r = err(
+                status,
+                "InjectedFault",
+                &format!("Injected status {status}."),
+            );
+            Some(match f.retry_after {
+                Some(s) => r.with_header("retry-after", &s.to_string()),
+                None => r,
+            })
+        }
+        FaultKind::Delay | FaultKind::Reset | FaultKind::LostAfterCommit => None,
+    }
+}
+
+impl Inner {
+    /// Back to the scenario's initial state: tenant, tokens, faults, counters, log.
+    pub fn reset(&mut self) {
+        let settings = self.tenant.settings.clone();
+        self.tenant = Tenant::new(self.scenario.clone(), settings, SimClock::default());
+        self.auth = Auth::default();
+        self.faults.clear();
+        self.counters.clear();
+        self.log.clear();
+        self.latency_ms = 0;
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.counters.values().sum()
+    }
+
+    pub fn count(&self, key: &str) -> u64 {
+        self.counters.get(key).copied().unwrap_or(0)
+    }
+}
