@@ -409,6 +409,9 @@ mod tests {
     fn bad_references_are_refused_with_the_reason() {
         let mut s = Scenario::builtin("demo").expect("demo");
         s.eligibilities[0].user = "nobody".into();
-        assert!(s.validate().unwrap_err().contains("unknown user nobody"));
+        assert!(s
+            .validate()
+            .expect_err("invalid")
+            .contains("unknown user nobody"));
     }
 }

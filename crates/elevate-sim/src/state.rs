@@ -492,12 +492,14 @@ impl Tenant {
             .ok_or_else(|| PimError::rules(&["EligibilityRule"]))?;
         if let Some(claim) = &policy.auth_context {
             if !caller.acrs.iter().any(|a| a == claim) {
-                let claims = format!("{{\"access_token\":{{\"acrs\":{{\"essential\":true,\"value\":\"{claim}\"}}}}}}");
-                let encoded = percent_encoding::utf8_percent_encode(
-                    &claims,
-                    percent_encoding::NON_ALPHANUMERIC,
-                )
-                .to_string();
+                // As observed on ARM: this JSON, URL-component encoded, after `&claims=` [OBS].
+                let claims = format!("{{\"access_token\":{{\"acrs\":{{\"essential\":true, \"value\":\"{claim}\"}}}}}}");
+                const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+                    .remove(b'-')
+                    .remove(b'_')
+                    .remove(b'.')
+                    .remove(b'~');
+                let encoded = percent_encoding::utf8_percent_encode(&claims, COMPONENT).to_string();
                 return Err(PimError::new(
                     400,
                     "RoleAssignmentRequestAcrsValidationFailed",

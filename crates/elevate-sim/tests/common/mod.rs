@@ -145,6 +145,33 @@ impl Sim {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn device_start(&self) -> Value {
+        let url = format!(
+            "{}/{}/oauth2/v2.0/devicecode",
+            self.server.login_url(),
+            self.tenant()
+        );
+        let resp = self
+            .http
+            .post(url)
+            .form(&[("client_id", ELEVATE_CLIENT), ("scope", GRAPH_SCOPES)])
+            .send()
+            .await
+            .expect("devicecode");
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json")
+    }
+
+    pub async fn device_poll(&self, dc: &Value) -> (u16, Value) {
+        let device = dc["device_code"].as_str().expect("device_code");
+        self.token_form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("client_id", ELEVATE_CLIENT),
+            ("device_code", device),
+        ])
+        .await
+    }
+
     pub async fn redeem(
         &self,
         client: &str,
