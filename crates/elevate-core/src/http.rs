@@ -1,0 +1,448 @@
+//! The one HTTP client: reqwest + rustls, no redirects (a token endpoint must never be
+//! redirected), bounded timeouts, and one retry policy: 429 and 503 (the service did not do
+//! the work) are retried for every method, honouring `Retry-After`; 408/500/502/504 and
+//! connection failures only for reads, since a write may have been committed.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, ServiceError};
+use crate::model::Plane;
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    /// A longer `Retry-After` is not waited for: the error goes to the caller.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(300),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(&self) -> Result<Value, Error> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::Network(format!(
+                "the service answered {} with a body that is not JSON: {e}",
+                self.status
+            ))
+        })
+    }
+
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn request_id(&self) -> Option<String> {
+        [
+            "request-id",
+            "x-ms-request-id",
+            "client-request-id",
+            "x-ms-correlation-request-id",
+        ]
+        .iter()
+        .find_map(|h| {
+            self.headers
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+    }
+
+    /// Turns a non-2xx answer into a typed error (Graph and ARM envelopes, Graph's
+    /// `UnknownError` wrapping unwrapped, policy rules and claims challenges extracted).
+    pub fn into_error(self, plane: Option<Plane>) -> Error {
+        parse_error(
+            self.status,
+            &self.body,
+            self.request_id(),
+            self.headers
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok()),
+            plane,
+        )
+    }
+}
+
+pub fn parse_error(
+    status: u16,
+    body: &[u8],
+    header_request_id: Option<String>,
+    www_authenticate: Option<&str>,
+    plane: Option<Plane>,
+) -> Error {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut code = v["error"]["code"].as_str().unwrap_or_default().to_string();
+    let mut message = v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Graph PIM sometimes wraps the real error as JSON inside `message` [OBS].
+    if code == "UnknownError" || message.trim_start().starts_with('{') {
+        if let Ok(inner) = serde_json::from_str::<Value>(&message) {
+            if let Some(c) = inner["errorCode"]
+                .as_str()
+                .or(inner["code"].as_str())
+                .or(inner["error"]["code"].as_str())
+            {
+                code = c.to_string();
+                message = inner["message"]
+                    .as_str()
+                    .or(inner["error"]["message"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        }
+    }
+    if code.is_empty() {
+        code = match status {
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "NotFound",
+            429 => "TooManyRequests",
+            s if s >= 500 => "ServiceUnavailable",
+            _ => "BadRequest",
+        }
+        .to_string();
+        if message.is_empty() {
+            message = String::from_utf8_lossy(body).chars().take(300).collect();
+        }
+    }
+    let request_id = header_request_id.or_else(|| {
+        v["error"]["innerError"]["request-id"]
+            .as_str()
+            .map(str::to_string)
+    });
+    let rules = if code == "RoleAssignmentRequestPolicyValidationFailed" {
+        policy_rules(&message)
+    } else {
+        vec![]
+    };
+    let claims = claims_challenge(&code, &message, www_authenticate);
+    Error::Service(Box::new(ServiceError {
+        plane,
+        status,
+        code,
+        message,
+        rules,
+        request_id,
+        claims,
+    }))
+}
+
+/// `The following policy rules failed: ["JustificationRule","TicketingRule"]` → the names.
+pub fn policy_rules(message: &str) -> Vec<String> {
+    let Some(start) = message.find('[') else {
+        return vec![];
+    };
+    let Some(end) = message[start..].find(']') else {
+        return vec![];
+    };
+    message[start + 1..start + end]
+        .split(',')
+        .map(|r| r.trim().trim_matches('"').trim_matches('\'').to_string())
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// The claims JSON of a step-up challenge: `&claims=<url-encoded>` in an ACRS message [OBS],
+/// or a 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"` [DOC].
+pub fn claims_challenge(
+    code: &str,
+    message: &str,
+    www_authenticate: Option<&str>,
+) -> Option<String> {
+    if let Some(h) = www_authenticate.filter(|h| h.contains("insufficient_claims")) {
+        let b64 = h.split("claims=\"").nth(1)?.split('"').next()?;
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64))
+            .ok()?;
+        return String::from_utf8(bytes).ok();
+    }
+    if !code.contains("AcrsValidationFailed") {
+        return None;
+    }
+    let raw = message.split("claims=").nth(1)?;
+    let raw = raw.split(['&', ' ', '"']).next()?;
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()?
+        .to_string();
+    serde_json::from_str::<Value>(&decoded)
+        .ok()
+        .map(|_| decoded)
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?;
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v.trim()).ok()?;
+    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_milliseconds()
+        .max(0) as u64;
+    Some(Duration::from_millis(secs))
+}
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    pub retry: RetryPolicy,
+}
+
+/// One request, rebuilt for each attempt.
+pub struct Request<'a> {
+    pub method: reqwest::Method,
+    pub url: &'a str,
+    pub token: Option<&'a Secret>,
+    pub json: Option<&'a Value>,
+    pub form: Option<&'a [(String, String)]>,
+    pub headers: &'a [(String, String)],
+}
+
+impl<'a> Request<'a> {
+    pub fn get(url: &'a str, token: &'a Secret) -> Request<'a> {
+        Request {
+            method: reqwest::Method::GET,
+            url,
+            token: Some(token),
+            json: None,
+            form: None,
+            headers: &[],
+        }
+    }
+    pub fn with_json(
+        method: reqwest::Method,
+        url: &'a str,
+        token: &'a Secret,
+        json: &'a Value,
+    ) -> Request<'a> {
+        Request {
+            method,
+            url,
+            token: Some(token),
+            json: Some(json),
+            form: None,
+            headers: &[],
+        }
+    }
+}
+
+impl Http {
+    pub fn new() -> Result<Http, Error> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("Elevate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Network(format!("cannot create the HTTP client: {e}")))?;
+        Ok(Http {
+            client,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Http {
+        self.retry = retry;
+        self
+    }
+
+    /// Sends with the retry policy. Non-2xx answers come back as `Ok(Response)`: callers
+    /// decide what is an error. `Err` means no (final) answer arrived.
+    pub async fn send(&self, req: &Request<'_>) -> Result<Response, Error> {
+        let read = req.method == reqwest::Method::GET || req.method == reqwest::Method::HEAD;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut b = self.client.request(req.method.clone(), req.url);
+            if let Some(t) = req.token {
+                b = b.bearer_auth(t.expose());
+            }
+            for (k, v) in req.headers {
+                b = b.header(k, v);
+            }
+            if let Some(j) = req.json {
+                b = b.json(j);
+            }
+            if let Some(f) = req.form {
+                b = b.form(f);
+            }
+            let outcome = b.send().await;
+            let last = attempt >= self.retry.max_attempts;
+            match outcome {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let body = resp.bytes().await.map(|b| b.to_vec());
+                    let body = match body {
+                        Ok(b) => b,
+                        Err(e) if read && !last => {
+                            tokio::time::sleep(self.backoff(attempt)).await;
+                            let _ = e;
+                            continue;
+                        }
+                        Err(e) => {
+                            return Err(Error::Network(format!(
+                                "the answer from {} was cut off: {e}",
+                                host(req.url)
+                            )))
+                        }
+                    };
+                    let retryable = matches!(status, 429 | 503)
+                        || (read && matches!(status, 408 | 500 | 502 | 504));
+                    if retryable && !last {
+                        let wait = retry_after(&headers).unwrap_or_else(|| self.backoff(attempt));
+                        if wait <= self.retry.max_delay {
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Ok(Response {
+                        status,
+                        headers,
+                        body,
+                    });
+                }
+                Err(e) if read && !last => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    let _ = e;
+                }
+                Err(e) => {
+                    let what = if e.is_timeout() {
+                        "timed out"
+                    } else if e.is_connect() {
+                        "could not connect"
+                    } else {
+                        "failed"
+                    };
+                    return Err(Error::Network(format!(
+                        "the request to {} {what}: {}",
+                        host(req.url),
+                        root_cause(&e)
+                    )));
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.retry.base_delay * 2u32.saturating_pow(attempt.saturating_sub(1));
+        let jitter = Duration::from_millis(rand::random_range(0..100));
+        exp.min(self.retry.max_delay) + jitter
+    }
+
+    /// The adapter the `oauth2` crate calls: token requests go through the same policy.
+    pub async fn oauth(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Error> {
+        let url = request.uri().to_string();
+        let form: Vec<(String, String)> = form_urlencoded::parse(request.body())
+            .into_owned()
+            .collect();
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .filter(|(k, _)| *k != http::header::CONTENT_TYPE && *k != http::header::CONTENT_LENGTH)
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.to_string(), v.to_string())))
+            .collect();
+        let req = Request {
+            method: request.method().clone(),
+            url: &url,
+            token: None,
+            json: None,
+            form: Some(&form),
+            headers: &headers,
+        };
+        let resp = self.send(&req).await?;
+        let mut builder = http::Response::builder().status(resp.status);
+        for (k, v) in resp.headers.iter() {
+            builder = builder.header(k, v);
+        }
+        builder
+            .body(resp.body)
+            .map_err(|e| Error::Network(format!("bad response: {e}")))
+    }
+}
+
+fn host(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or(url)
+        .to_string()
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_error_wrapping_is_unwrapped() {
+        let body = br#"{"error":{"code":"UnknownError","message":"{\"errorCode\":\"PermissionScopeNotGranted\",\"message\":\"Authorization failed due to missing permission scope RoleAssignmentSchedule.ReadWrite.Directory.\",\"instanceAnnotations\":[]}","innerError":{"request-id":"r-1"}}}"#;
+        let e = parse_error(403, body, None, None, Some(Plane::EntraRole));
+        let s = e.service().expect("service");
+        assert_eq!(
+            (s.code.as_str(), s.request_id.as_deref()),
+            ("PermissionScopeNotGranted", Some("r-1"))
+        );
+        assert!(s.message.starts_with("Authorization failed"));
+    }
+
+    #[test]
+    fn rules_and_claims_are_extracted() {
+        let e = parse_error(400, br#"{"error":{"code":"RoleAssignmentRequestPolicyValidationFailed","message":"The following policy rules failed: [\"ExpirationRule\",\"JustificationRule\"]"}}"#, Some("x".into()), None, None);
+        assert_eq!(
+            e.service().expect("s").rules,
+            vec!["ExpirationRule", "JustificationRule"]
+        );
+        let msg = "&claims=%7B%22access_token%22%3A%7B%22acrs%22%3A%7B%22essential%22%3Atrue%2C%20%22value%22%3A%22c1%22%7D%7D%7D";
+        let body = serde_json::json!({"error": {"code": "RoleAssignmentRequestAcrsValidationFailed", "message": msg}}).to_string();
+        let e = parse_error(400, body.as_bytes(), None, None, None);
+        assert_eq!(
+            e.service().expect("s").claims.as_deref(),
+            Some(r#"{"access_token":{"acrs":{"essential":true, "value":"c1"}}}"#)
+        );
+        let h = r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==""#;
+        let e = parse_error(401, b"", None, Some(h), None);
+        assert_eq!(
+            e.service().expect("s").claims.as_deref(),
+            Some(r#"{"access_token":{"acrs":{"essential":true,"value":"c25"}}}"#)
+        );
+    }
+
+    #[test]
+    fn an_empty_body_still_gives_a_code() {
+        let e = parse_error(503, b"", None, None, Some(Plane::AzureResource));
+        assert_eq!(e.code(), "ServiceUnavailable");
+    }
+}
