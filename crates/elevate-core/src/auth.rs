@@ -596,6 +596,14 @@ impl Session {
             .ok_or_else(|| Error::SignInRequired("the sign-in returned no identity".into()))
     }
 
+    /// Forgets the cached access token of `resource` (the service rejected it: expired early,
+    /// revoked, clock skew); the next call redeems the refresh token.
+    pub async fn invalidate(&self, resource: Resource) {
+        if let Some(slot) = self.slots.get(&resource) {
+            *slot.lock().await = None;
+        }
+    }
+
     /// Removes this account's refresh tokens (both clients) and cached tokens.
     pub async fn sign_out(&self) -> Result<(), Error> {
         let mut ids = vec![self.cfg.client_id.clone()];

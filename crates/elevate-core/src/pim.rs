@@ -126,6 +126,24 @@ fn policy_key(a: &Assignment) -> String {
     }
 }
 
+/// A token the service no longer accepts (not a claims challenge).
+fn token_rejected(e: &Error) -> bool {
+    e.service()
+        .is_some_and(|s| s.status == 401 && s.claims.is_none())
+}
+
+fn rejected(failures: &[PlaneFailure]) -> bool {
+    failures.iter().any(|f| {
+        matches!(
+            f.error.code.as_str(),
+            "InvalidAuthenticationToken"
+                | "ExpiredAuthenticationToken"
+                | "AuthenticationFailed"
+                | "Unauthorized"
+        )
+    })
+}
+
 fn failure(plane: Plane, e: &Error) -> PlaneFailure {
     PlaneFailure {
         plane,
@@ -279,9 +297,18 @@ impl Pim {
             .collect())
     }
 
-    /// The full refresh.
+    /// The full refresh. A plane whose token was rejected (401) is refreshed once more with a
+    /// new token.
     pub async fn refresh(&self) -> Snapshot {
-        let (graph, azure) = futures::join!(self.refresh_graph(), self.refresh_azure());
+        let (mut graph, mut azure) = futures::join!(self.refresh_graph(), self.refresh_azure());
+        if rejected(&graph.1) {
+            self.session.invalidate(Resource::Graph).await;
+            graph = self.refresh_graph().await;
+        }
+        if rejected(&azure.1) {
+            self.session.invalidate(Resource::Arm).await;
+            azure = self.refresh_azure().await;
+        }
         let mut snap = Snapshot::default();
         for part in [graph, azure] {
             snap.assignments.extend(part.0);
@@ -620,9 +647,15 @@ impl Pim {
         let resource = Self::resource(a);
         let mut claims = plan.auth_context.as_deref().map(acrs_claims);
         let mut stepped = claims.is_some();
+        let mut renewed = false;
         loop {
             let token = self.session.token(resource, claims.as_deref()).await?;
             match self.send_activation(a, plan, &token).await {
+                Err(e) if !renewed && token_rejected(&e) => {
+                    // Not processed (401): a fresh token, then the same request once more.
+                    renewed = true;
+                    self.session.invalidate(resource).await;
+                }
                 Err(Error::Service(s))
                     if !stepped
                         && (s.code.contains("AcrsValidationFailed")
@@ -646,7 +679,8 @@ impl Pim {
         };
         let mut info = json!({"expiration": {"type": exp_type, "duration": iso(plan.duration)}});
         if let Some(start) = plan.start {
-            info["startDateTime"] = json!(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            info["startDateTime"] =
+                json!(start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
         }
         info
     }
@@ -683,6 +717,33 @@ impl Pim {
                     .await
             }
         }
+    }
+
+    /// Extends an activation without a gap: a new activation of the same eligibility that
+    /// starts when the current one ends (`selfExtend` is a request to an administrator, not
+    /// an extension of an activation; see the README). Returns `Scheduled`.
+    pub async fn extend(
+        &self,
+        active: &Assignment,
+        eligible: &Assignment,
+        plan: &Plan,
+    ) -> Result<RequestOutcome, Error> {
+        if active.key != eligible.key || active.status != crate::model::Status::Active {
+            return Err(Error::InvalidInput(format!(
+                "{} is not the active form of {}.",
+                active.label(),
+                eligible.label()
+            )));
+        }
+        let Some(end) = active.end_date_time else {
+            return Err(Error::InvalidInput(format!(
+                "{} does not expire; there is nothing to extend.",
+                active.label()
+            )));
+        };
+        let mut plan = plan.clone();
+        plan.start = Some(end.max(self.clock.now()));
+        self.activate(eligible, &plan).await
     }
 
     /// Deactivates an active (activated) assignment. The five-minute rule is checked by the

@@ -607,3 +607,61 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn concurrent_callers_share_one_refresh() {
+    let rig = rig().await.signed_in().await;
+    // A new session over the same store and data dir: empty cache, refresh token stored.
+    let cfg = rig.pim.session().cfg.clone();
+    let http = elevate_core::http::Http::new().expect("http");
+    let session = Arc::new(
+        elevate_core::auth::Session::new(
+            cfg,
+            http,
+            rig.store.clone(),
+            Arc::new(SimBrowser {
+                opened: rig.opened.clone(),
+            }),
+        )
+        .with_data_dir(rig.data.clone()),
+    );
+    rig.reset_counters();
+    let calls = (0..10).map(|_| {
+        let s = session.clone();
+        async move { s.token(elevate_core::auth::Resource::Graph, None).await }
+    });
+    let tokens = futures::future::join_all(calls).await;
+    assert!(tokens.iter().all(|t| t.is_ok()));
+    assert_eq!(
+        rig.count("login.token"),
+        1,
+        "one refresh for ten concurrent callers"
+    );
+    assert!(
+        rig.opened.lock().expect("l").len() == 1,
+        "no browser needed: only the first sign-in opened one"
+    );
+}
+
+#[tokio::test]
+async fn extend_schedules_a_gapless_activation_at_the_current_end() {
+    let rig = rig().await.signed_in().await;
+    let snap = rig.pim.refresh().await;
+    let ua = find(&snap.assignments, "User Administrator", Status::Eligible).clone();
+    let plan = rig
+        .pim
+        .plan(&ua, &input("first"), &Defaults::default())
+        .await
+        .expect("plan");
+    rig.pim.activate(&ua, &plan).await.expect("activate");
+    let snap = rig.pim.refresh().await;
+    let active = find(&snap.assignments, "User Administrator", Status::Active).clone();
+    let out = rig.pim.extend(&active, &ua, &plan).await.expect("extend");
+    assert_eq!(out.state, RequestState::Scheduled);
+    rig.advance(61);
+    let snap = rig.pim.refresh().await;
+    let again = find(&snap.assignments, "User Administrator", Status::Active);
+    assert_eq!(again.start_date_time, active.end_date_time, "no gap");
+    let permanent = find(&snap.assignments, "Security Reader", Status::Active);
+    assert!(rig.pim.extend(permanent, permanent, &plan).await.is_err());
+}
