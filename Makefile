@@ -15,6 +15,8 @@ export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 APP_BIN := $(CARGO_TARGET_DIR)/debug/elevate
 export ELEVATE_APP_BIN := $(APP_BIN)
+export ELEVATE_CLI_BIN := $(CARGO_TARGET_DIR)/debug/elevatectl
+export ELEVATE_SIM_BIN := $(CARGO_TARGET_DIR)/debug/elevate-sim
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
 .PHONY: help setup system-deps driver build demo demo-headless test test-desktop fmt lint icons dev clean

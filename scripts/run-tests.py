@@ -123,7 +123,9 @@ def main() -> int:
         suite("desktop tests (pytest)",
               [str(VENV / "bin" / "python"), "-m", "pytest", f"--junitxml={REPORTS / 'desktop.xml'}"],
               REPORTS / "desktop.xml", cwd=ROOT / "tests",
-              env={"ELEVATE_APP_BIN": os.environ.get("ELEVATE_APP_BIN", str(TARGET / "debug" / "elevate"))}),
+              env={"ELEVATE_APP_BIN": os.environ.get("ELEVATE_APP_BIN", str(TARGET / "debug" / "elevate")),
+                   "ELEVATE_CLI_BIN": os.environ.get("ELEVATE_CLI_BIN", str(TARGET / "debug" / "elevatectl")),
+                   "ELEVATE_SIM_BIN": os.environ.get("ELEVATE_SIM_BIN", str(TARGET / "debug" / "elevate-sim"))}),
     ]
     print("\n=== summary")
     for r in results:

@@ -1,23 +1,34 @@
-//! `elevatectl`: the scriptable face of elevate-core. Sub-commands arrive with the CLI issue;
-//! for now it reports its version and refuses anything else with exit code 2 (bad usage).
+//! `elevatectl`: Elevate from scripts and terminals, on the same core, config, favorites and
+//! history as the tray app. Exit codes: 0 done, 1 pending approval, 2 bad usage or input,
+//! 3 refused by policy before sending, 4 the service refused or failed, 5 sign-in needed.
+
+mod cli;
+mod context;
+mod output;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--version") | Some("-V") | Some("version") => {
-            let info = elevate_core::app::AppInfo::new("tenant");
-            println!("elevatectl {}", info.version);
-            ExitCode::SUCCESS
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("elevatectl: cannot start: {e}");
+            return ExitCode::from(4);
         }
-        Some("--help") | Some("-h") | None => {
-            println!("elevatectl: just-in-time privileged access for Microsoft Entra\n\nUSAGE: elevatectl --version");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("elevatectl: unknown command '{other}'. Run 'elevatectl --help' for the commands this build knows.");
-            ExitCode::from(2)
+    };
+    let verbose = args.verbose;
+    match runtime.block_on(cli::run(args)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("elevatectl: {}", output::describe(&e, verbose));
+            ExitCode::from(output::exit_code(&e))
         }
     }
 }

@@ -54,6 +54,20 @@ pub struct SystemOpener;
 
 impl Opener for SystemOpener {
     fn open(&self, url: &str) -> Result<(), Error> {
+        // $BROWSER, as many command-line tools honour it, wins over the platform default.
+        if let Some(browser) = std::env::var_os("BROWSER").filter(|b| !b.is_empty()) {
+            return std::process::Command::new(&browser)
+                .arg(url)
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .map(|_| ())
+                .map_err(|e| {
+                    Error::Unsupported(format!(
+                        "cannot start $BROWSER ({}): {e}",
+                        browser.to_string_lossy()
+                    ))
+                });
+        }
         let (cmd, args): (&str, Vec<&str>) = if cfg!(target_os = "windows") {
             ("rundll32", vec!["url.dll,FileProtocolHandler", url])
         } else if cfg!(target_os = "macos") {

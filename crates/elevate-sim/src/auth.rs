@@ -770,6 +770,15 @@ impl Auth {
         if dc.expires <= now {
             return oauth_error(400, "expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
         }
+        // Auto sign-in approves a device code at its first poll, as that user (tests, demo).
+        if dc.status == DeviceStatus::Pending {
+            if let Some(user) = &tenant.settings.auto_sign_in {
+                dc.status = DeviceStatus::Approved {
+                    user: user.clone(),
+                    mfa: tenant.settings.auto_mfa,
+                };
+            }
+        }
         let polled_at = std::time::Instant::now();
         let too_fast = dc.last_poll.is_some_and(|t| {
             polled_at.duration_since(t) < std::time::Duration::from_secs(dc.interval)

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -120,6 +121,31 @@ class Process:
             os.killpg(self.popen.pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+class SimProcess:
+    """A running elevate-sim: its base URL and the environment that points Elevate at it."""
+
+    def __init__(self, url: str, process: "Process") -> None:
+        self.url = url
+        self.process = process
+
+    def env(self) -> dict[str, str]:
+        tenant = ""
+        for word in self.process.output().split():
+            if word.startswith("ELEVATE_TENANT_ID="):
+                tenant = word.split("=", 1)[1]
+        return {"ELEVATE_CLOUD": "custom", "ELEVATE_TENANT_ID": tenant, "ELEVATE_LOGIN_URL": f"{self.url}/login",
+                "ELEVATE_GRAPH_URL": f"{self.url}/graph", "ELEVATE_ARM_URL": f"{self.url}/arm"}
+
+    def control(self, method: str, path: str, body: object = None) -> object:
+        import json as _json
+        data = None if body is None else _json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.url}/_sim/{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return _json.loads(raw) if raw else None
 
 
 class DesktopSession:
@@ -271,6 +297,37 @@ class DesktopSession:
                 return False
         wait_until(ready, timeout, "tauri-driver to listen")
         return WebDriver(url)
+
+    def start_sim(self, binary: str, *args: str) -> "SimProcess":
+        """Starts the standalone elevate-sim on a free loopback port; returns its URLs."""
+        proc = self.spawn("elevate-sim", [binary, "--port", "0", *args], stdin=subprocess.DEVNULL)
+
+        def url() -> str | None:
+            for line in proc.output().splitlines():
+                if line.startswith("elevate-sim:") and "http://127.0.0.1:" in line:
+                    return line.split()[-1]
+            if not proc.alive():
+                raise HarnessError(f"elevate-sim exited: {proc.output()[-2000:]}")
+            return None
+        return SimProcess(wait_until(url, 20, "elevate-sim to listen"), proc)
+
+    def browser_command(self) -> str:
+        """An executable for $BROWSER that completes sign-ins like a browser would."""
+        assert self._tmp is not None
+        path = self._tmp / "browser"
+        harness = Path(__file__).resolve().parents[1]
+        path.write_text(f"#!/bin/sh\nPYTHONPATH={harness} exec {sys.executable} -m elevate_harness.browser \"$1\" >>{self.artifacts}/browser.log 2>&1\n")
+        path.chmod(0o755)
+        return str(path)
+
+    def run_command(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 120,
+                    name: str = "cmd") -> subprocess.CompletedProcess[str]:
+        """Runs a command to completion in the session; its output is kept as an artifact."""
+        out = subprocess.run(argv, env={**self.env, **(env or {})}, capture_output=True, text=True,
+                             timeout=timeout, stdin=subprocess.DEVNULL)
+        with open(self.artifacts / f"{name}.log", "a") as f:
+            f.write(f"$ {' '.join(argv)}\n--- exit {out.returncode}\n{out.stdout}\n--- stderr\n{out.stderr}\n")
+        return out
 
     def screenshot(self, name: str) -> Path:
         """The whole X screen as PNG, under the artifacts directory."""

@@ -1,0 +1,151 @@
+//! How results and errors are shown: plain text for people, stable JSON for scripts.
+
+use chrono::{DateTime, Utc};
+use elevate_core::model::{Assignment, Plane, Status};
+use elevate_core::policy::human;
+use elevate_core::Error;
+
+pub const OK: u8 = 0;
+pub const PENDING: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const POLICY: u8 = 3;
+pub const SERVICE: u8 = 4;
+pub const SIGN_IN: u8 = 5;
+
+pub fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::InvalidInput(_) | Error::Unsupported(_) => USAGE,
+        Error::PolicyRefused { .. } => POLICY,
+        Error::SignInRequired(_) => SIGN_IN,
+        Error::Service(s) if s.status == 401 => SIGN_IN,
+        Error::Service(_)
+        | Error::Consent { .. }
+        | Error::Network(_)
+        | Error::SecretStore(_)
+        | Error::Io { .. } => SERVICE,
+    }
+}
+
+/// The message, plus what to do; `--verbose` adds the Microsoft code and request id.
+pub fn describe(e: &Error, verbose: bool) -> String {
+    let mut text = e.to_string();
+    if !verbose {
+        // The request id is for support: keep it for --verbose.
+        if let Some(s) = e.service() {
+            if let Some(id) = &s.request_id {
+                text = text.replace(&format!(", request {id}"), "");
+            }
+        }
+    }
+    match e {
+        Error::SignInRequired(_) => format!("{text}\n  run: elevatectl login   (or elevatectl login --device-code on a machine without a browser)"),
+        Error::Service(s) if verbose => format!("{text}\n  code: {}  status: {}  request-id: {}", s.code, s.status, s.request_id.as_deref().unwrap_or("-")),
+        _ => text,
+    }
+}
+
+pub fn plane_name(p: Plane) -> &'static str {
+    match p {
+        Plane::EntraRole => "entra",
+        Plane::Group => "group",
+        Plane::AzureResource => "azure",
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Eligible => "eligible",
+        Status::Active => "active",
+        Status::PendingApproval => "pending",
+    }
+}
+
+pub fn time_left(end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match end {
+        None => "permanent".into(),
+        Some(e) if e <= now => "ended".into(),
+        Some(e) => format!("{} left", human(e - now)),
+    }
+}
+
+pub fn policy_badges(a: &Assignment) -> String {
+    let Some(p) = &a.policy else {
+        return "-".into();
+    };
+    let mut b = vec![];
+    if let Some(m) = &p.max_duration {
+        b.push(format!(
+            "max {}",
+            elevate_core::policy::parse_duration(m)
+                .map(human)
+                .unwrap_or_else(|_| m.clone())
+        ));
+    }
+    if p.justification {
+        b.push("justification".into());
+    }
+    if p.ticket {
+        b.push("ticket".into());
+    }
+    if p.mfa {
+        b.push("MFA".into());
+    }
+    if p.approval {
+        b.push("approval".into());
+    }
+    if let Some(c) = &p.auth_context {
+        b.push(format!("auth context {c}"));
+    }
+    b.join(", ")
+}
+
+pub fn table(items: &[&Assignment], now: DateTime<Utc>) -> String {
+    let rows: Vec<[String; 6]> = items
+        .iter()
+        .map(|a| {
+            let when = match a.status {
+                Status::Active => time_left(a.end_date_time, now),
+                Status::PendingApproval => "waiting for approval".into(),
+                Status::Eligible => a
+                    .end_date_time
+                    .map(|e| format!("eligible until {}", e.format("%Y-%m-%d")))
+                    .unwrap_or_else(|| "-".into()),
+            };
+            [
+                status_name(a.status).into(),
+                plane_name(a.plane).into(),
+                a.label(),
+                a.scope.display_name.clone(),
+                when,
+                policy_badges(a),
+            ]
+        })
+        .collect();
+    let headers = ["STATUS", "PLANE", "NAME", "SCOPE", "WHEN", "POLICY"];
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i + 1 == cells.len() {
+                    c.to_string()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = vec![line(headers.to_vec())];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(String::as_str).collect())),
+    );
+    out.join("\n")
+}

@@ -1,0 +1,164 @@
+"""elevatectl end to end: real processes against the standalone simulator, tokens in the
+session's real Secret Service, sign-in through $BROWSER acting as the user's browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from elevate_harness import DesktopSession
+from elevate_harness.session import SimProcess, wait_until
+
+ELEVATE_CLIENT = "3b6f2d8e-5c1a-4f0b-9e7d-2a4c6b8e0f13"
+
+
+@pytest.fixture
+def bins() -> dict[str, str]:
+    out = {}
+    for key, var in (("cli", "ELEVATE_CLI_BIN"), ("sim", "ELEVATE_SIM_BIN")):
+        path = os.environ.get(var, "")
+        if not path or not Path(path).is_file():
+            pytest.fail(f"{var} must name the built binary: run through `make test`")
+        out[key] = path
+    return out
+
+
+class Cli:
+    def __init__(self, desktop: DesktopSession, sim: SimProcess, binary: str) -> None:
+        self.desktop, self.sim, self.binary = desktop, sim, binary
+        self.env = {**sim.env(), "ELEVATE_CLIENT_ID": ELEVATE_CLIENT, "BROWSER": desktop.browser_command()}
+
+    def __call__(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+        return self.desktop.run_command([self.binary, *args], env=self.env, timeout=timeout, name="elevatectl")
+
+    def json(self, *args: str) -> object:
+        out = self(*args, "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+
+@pytest.fixture
+def cli(desktop: DesktopSession, bins: dict[str, str]) -> Cli:
+    sim = desktop.start_sim(bins["sim"], "--scenario", "demo", "--auto-sign-in")
+    return Cli(desktop, sim, bins["cli"])
+
+
+def signed_in(cli: Cli) -> Cli:
+    out = cli("login", "--device-code")
+    assert out.returncode == 0, out.stderr
+    return cli
+
+
+def test_device_code_login_keeps_the_token_in_the_secret_service_only(cli: Cli, desktop: DesktopSession) -> None:
+    out = cli("login", "--device-code")
+    assert out.returncode == 0, out.stderr
+    assert "enter the code" in out.stderr and "Signed in as alex@contoso.example" in out.stderr
+    who = cli.json("whoami")
+    assert who["username"] == "alex@contoso.example" and who["secretStore"] == "Secret Service"
+    items = desktop.secrets.search({"service": "elevate"})
+    assert items, "the refresh token is in the Secret Service"
+    tokens = [i.secret.decode() for i in items]
+    for path in desktop.home.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(t.encode() in data for t in tokens), f"{path} holds a token in plaintext"
+    out = cli("logout")
+    assert out.returncode == 0
+    assert desktop.secrets.search({"service": "elevate"}) == [], "sign-out removes the secrets"
+    assert cli("whoami").returncode == 5
+
+
+def test_browser_login_then_list_in_all_forms(cli: Cli) -> None:
+    out = cli("login")
+    assert out.returncode == 0, out.stderr
+    everything = cli.json("list")
+    planes = {a["plane"] for a in everything}
+    assert planes == {"entraRole", "group", "azureResource"}
+    first = everything[0]
+    for key in ("plane", "name", "id", "access", "scope", "status", "assignmentType", "memberType", "startDateTime", "endDateTime", "policy"):
+        assert key in first, key
+    assert set(first["scope"]) >= {"id", "displayName", "type"}
+    azure = cli.json("list", "--eligible", "--plane", "azure")
+    assert len(azure) == 10 and all(a["status"] == "eligible" and a["plane"] == "azureResource" for a in azure)
+    assert all(a["policy"] and a["policy"]["maxDuration"] for a in azure), "Azure policies are looked up"
+    active = cli.json("list", "--active")
+    assert {a["assignmentType"] for a in active} == {"permanent"}
+    text = cli("list")
+    assert text.returncode == 0 and "Global Administrator" in text.stdout and "approval" in text.stdout
+
+
+def test_policy_refusals_send_nothing(cli: Cli) -> None:
+    signed_in(cli)
+    cli.sim.control("DELETE", "counters")
+    out = cli("activate", "User Administrator")
+    assert out.returncode == 3, out.stderr
+    assert "requires a justification" in out.stderr
+    out = cli("activate", "Security Administrator", "-j", "incident")
+    assert out.returncode == 3 and "ticket" in out.stderr
+    out = cli("activate", "User Administrator", "-j", "x", "--duration", "9h")
+    assert out.returncode == 3 and "at most 8 h" in out.stderr
+    out = cli("activate", "User Administrator", "-j", "x", "--duration", "soon")
+    assert out.returncode == 2 and "not a duration" in out.stderr
+    routes = cli.sim.control("GET", "counters")["routes"]
+    assert routes.get("graph.roleAssignmentScheduleRequests.create", 0) == 0
+
+
+def test_ambiguous_names_list_the_candidates_and_scope_picks_one(cli: Cli) -> None:
+    signed_in(cli)
+    out = cli("activate", "Contributor", "-j", "deploy")
+    assert out.returncode == 2
+    assert "matches 3 assignments" in out.stderr and "Contoso Development" in out.stderr
+    out = cli("activate", "contributor", "--scope", "Contoso Development", "-j", "deploy", "--duration", "90m")
+    assert out.returncode == 0, out.stderr
+    assert "is active" in out.stderr
+    assert cli("activate", "Contributor", "--scope", "Contoso Development", "-j", "again").returncode == 2
+    out = cli("deactivate", "Contributor", "--scope", "Contoso Development")
+    assert out.returncode == 3 and "less than 5 minutes" in out.stderr
+    history = cli.json("history")
+    assert [h["action"] for h in history] == ["activate", "deactivate"]
+    assert cli("history", "--verify").returncode == 0
+
+
+def test_approval_with_wait_and_auth_context_step_up(cli: Cli, desktop: DesktopSession) -> None:
+    signed_in(cli)
+    waiting = subprocess.Popen([cli.binary, "activate", "Privileged Role Administrator", "-j", "audit", "--wait", "--timeout", "2m"],
+                               env={**desktop.env, **cli.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pending = wait_until(lambda: cli.sim.control("GET", "approvals"), 30, "the request to wait for approval")
+        cli.sim.control("POST", f"approvals/{pending[0]['id']}/approve")
+        _, err = waiting.communicate(timeout=90)
+        assert waiting.returncode == 0, err
+        assert "waits for approval" in err and "is active" in err
+    finally:
+        waiting.kill()
+    out = cli("activate", "User Access Administrator", "-j", "access review")
+    assert out.returncode == 0, out.stderr
+    log = (desktop.artifacts / "browser.log")
+    assert "acrs" not in (log.read_text() if log.exists() else ""), "the browser stand-in logs nothing of the URL"
+    out = cli("activate", "Owner", "--scope", "Contoso Production", "-j", "fix")
+    assert out.returncode == 1, "pending approval without --wait exits 1"
+    pending = cli.json("list", "--active") and [a for a in cli.json("list") if a["status"] == "pendingApproval"]
+    assert pending and pending[0]["requestId"]
+    assert cli("cancel", pending[0]["requestId"]).returncode == 0
+
+
+def test_throttling_is_absorbed_and_favorites_activate(cli: Cli) -> None:
+    signed_in(cli)
+    cli.sim.control("POST", "faults", {"route": "graph.batch", "kind": "throttle", "retryAfter": 1})
+    assert cli("list").returncode == 0
+    assert cli("favorites", "add", "Cloud Ops Break-glass (member)", "-j", "on call", "--duration", "1h").returncode == 0
+    assert cli("favorites", "add", "Security Administrator", "-j", "soc").returncode == 0
+    favs = cli.json("favorites", "list")
+    assert [f["label"] for f in favs] == ["Cloud Ops Break-glass (member)", "Security Administrator"]
+    out = cli("favorites", "activate", "--json")
+    results = json.loads(out.stdout)
+    assert results[0]["result"] == "active"
+    assert results[1]["result"] == "failed" and "ticket" in results[1]["error"]["message"]
+    assert out.returncode == 3
+    again = json.loads(cli("favorites", "activate", "--json").stdout)
+    assert again[0]["result"] == "alreadyActiveOrPending"
