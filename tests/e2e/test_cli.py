@@ -162,3 +162,75 @@ def test_throttling_is_absorbed_and_favorites_activate(cli: Cli) -> None:
     assert out.returncode == 3
     again = json.loads(cli("favorites", "activate", "--json").stdout)
     assert again[0]["result"] == "alreadyActiveOrPending"
+
+
+class Mcp:
+    """A minimal MCP client over stdio: newline-delimited JSON-RPC."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.next_id = 1
+
+    def request(self, method: str, params: dict | None = None, timeout: float = 60) -> dict:
+        rid = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params or {}})
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"the MCP server closed stdout; stderr: {self.proc.stderr.read() if self.proc.stderr else ''}")
+            msg = json.loads(line)
+            if msg.get("id") == rid:
+                assert "error" not in msg, msg
+                return msg["result"]
+        raise AssertionError(f"no answer to {method}")
+
+    def send(self, msg: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+
+    def call(self, tool: str, **arguments: object) -> tuple[bool, str]:
+        result = self.request("tools/call", {"name": tool, "arguments": arguments})
+        text = "".join(c.get("text", "") for c in result["content"])
+        return bool(result.get("isError")), text
+
+
+def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
+    signed_in(cli)
+    proc = subprocess.Popen([cli.binary, "mcp"], env={**desktop.env, **cli.env}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        mcp = Mcp(proc)
+        init = mcp.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                          "clientInfo": {"name": "elevate-test", "version": "1"}})
+        assert init["serverInfo"]["name"] == "elevate"
+        mcp.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
+        assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate"}
+        assert "justification" in tools["activate"]["inputSchema"]["properties"]
+
+        err, text = mcp.call("list_eligible", plane="group")
+        assert not err
+        groups = json.loads(text)
+        assert len(groups) == 6 and all(g["plane"] == "group" for g in groups)
+
+        cli.sim.control("DELETE", "counters")
+        err, text = mcp.call("activate", name="User Administrator")
+        assert err and "requires a justification" in text and "[policy]" in text
+        assert cli.sim.control("GET", "counters")["routes"].get("graph.roleAssignmentScheduleRequests.create", 0) == 0
+        err, text = mcp.call("activate", name="User Administrator", justification="MCP test", duration="1h")
+        assert not err, text
+        assert json.loads(text)["state"] == "active"
+
+        err, text = mcp.call("list_active")
+        assert not err and any(a["name"] == "User Administrator" for a in json.loads(text))
+        err, text = mcp.call("deactivate", name="User Administrator")
+        assert err and "5 minutes" in text
+        err, text = mcp.call("list_eligible", plane="mars")
+        assert err and "unknown plane" in text
+    finally:
+        proc.kill()
+        proc.wait(10)

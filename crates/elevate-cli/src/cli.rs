@@ -232,11 +232,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             json,
         } => activate(&ctx, &name, scope.as_deref(), &input, wait, &timeout, json).await,
         Command::Deactivate { name, scope, json } => {
-            let snap = snapshot(&ctx).await?;
-            let a = resolve(&snap, &name, scope.as_deref(), &[Status::Active])?;
-            let out = ctx.pim.deactivate(&a).await;
-            record(&ctx, "deactivate", &a, &out, None);
-            let out = out?;
+            let (a, out) = deactivate_named(&ctx, &name, scope.as_deref()).await?;
             print_outcome(&a, &out, json);
             Ok(OK)
         }
@@ -275,9 +271,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::History { verify, json } => history(&ctx, verify, json),
         Command::Favorites { action } => favorites(&ctx, action).await,
-        Command::Mcp => Err(Error::Unsupported(
-            "the MCP server is not part of this build yet".into(),
-        )),
+        Command::Mcp => crate::mcp::serve(ctx).await,
         Command::Completions { .. } => Ok(OK),
     }
 }
@@ -430,13 +424,13 @@ fn input(args: &ActivationArgs, fav: Option<&Favorite>) -> Result<ActivationInpu
     })
 }
 
-async fn list(
+/// Assignments as `list` shows them, Azure policies looked up, active and pending first.
+pub async fn assignments(
     ctx: &Context,
     eligible: bool,
     active: bool,
-    plane: Option<PlaneArg>,
-    json: bool,
-) -> Result<u8, Error> {
+    plane: Option<Plane>,
+) -> Result<Vec<Assignment>, Error> {
     let mut all = snapshot(ctx).await?;
     // Azure policies come per role and scope: look them up for the listed ones.
     let azure: Vec<usize> = all
@@ -449,9 +443,9 @@ async fn list(
     for (i, p) in azure.into_iter().zip(policies) {
         all[i].policy = p.ok();
     }
-    let mut shown: Vec<&Assignment> = all
-        .iter()
-        .filter(|a| plane.is_none_or(|p| a.plane == p.plane()))
+    let mut shown: Vec<Assignment> = all
+        .into_iter()
+        .filter(|a| plane.is_none_or(|p| a.plane == p))
         .filter(|a| {
             if eligible {
                 a.status == Status::Eligible
@@ -473,6 +467,18 @@ async fn list(
             a.label().to_ascii_lowercase(),
         )
     });
+    Ok(shown)
+}
+
+async fn list(
+    ctx: &Context,
+    eligible: bool,
+    active: bool,
+    plane: Option<PlaneArg>,
+    json: bool,
+) -> Result<u8, Error> {
+    let owned = assignments(ctx, eligible, active, plane.map(PlaneArg::plane)).await?;
+    let shown: Vec<&Assignment> = owned.iter().collect();
     if json {
         println!(
             "{}",
@@ -488,10 +494,7 @@ async fn list(
 
 fn print_outcome(a: &Assignment, out: &RequestOutcome, json: bool) {
     if json {
-        println!(
-            "{}",
-            json!({"name": a.label(), "scope": a.scope, "state": out.state, "status": out.status, "requestId": out.request_id, "reconciled": out.reconciled})
-        );
+        println!("{}", outcome_json(a, out));
         return;
     }
     let what = match out.state {
@@ -551,6 +554,26 @@ async fn activate(
     let timeout = elevate_core::policy::parse_duration(timeout)?
         .to_std()
         .unwrap_or(Duration::from_secs(900));
+    let (a, out) = activate_named(ctx, name, scope, args).await?;
+    print_outcome(&a, &out, json);
+    match (out.state, wait) {
+        (RequestState::Active | RequestState::Scheduled, _) => Ok(OK),
+        (RequestState::PendingApproval, false) => Ok(PENDING),
+        (RequestState::Provisioning, false) => Ok(OK),
+        (RequestState::Revoked | RequestState::Canceled, _) => Ok(SERVICE),
+        (RequestState::PendingApproval | RequestState::Provisioning, true) => {
+            wait_active(ctx, &a, timeout).await
+        }
+    }
+}
+
+/// Resolves, plans (refusing before sending) and activates; records the history.
+pub async fn activate_named(
+    ctx: &Context,
+    name: &str,
+    scope: Option<&str>,
+    args: &ActivationArgs,
+) -> Result<(Assignment, RequestOutcome), Error> {
     let snap = snapshot(ctx).await?;
     let a = resolve(&snap, name, scope, &[Status::Eligible])?;
     if snap
@@ -577,17 +600,25 @@ async fn activate(
         &out,
         Some(elevate_core::policy::iso(plan.duration)),
     );
-    let out = out?;
-    print_outcome(&a, &out, json);
-    match (out.state, wait) {
-        (RequestState::Active | RequestState::Scheduled, _) => Ok(OK),
-        (RequestState::PendingApproval, false) => Ok(PENDING),
-        (RequestState::Provisioning, false) => Ok(OK),
-        (RequestState::Revoked | RequestState::Canceled, _) => Ok(SERVICE),
-        (RequestState::PendingApproval | RequestState::Provisioning, true) => {
-            wait_active(ctx, &a, timeout).await
-        }
-    }
+    Ok((a, out?))
+}
+
+/// Resolves an active assignment and deactivates it; records the history.
+pub async fn deactivate_named(
+    ctx: &Context,
+    name: &str,
+    scope: Option<&str>,
+) -> Result<(Assignment, RequestOutcome), Error> {
+    let snap = snapshot(ctx).await?;
+    let a = resolve(&snap, name, scope, &[Status::Active])?;
+    let out = ctx.pim.deactivate(&a).await;
+    record(ctx, "deactivate", &a, &out, None);
+    Ok((a, out?))
+}
+
+/// The JSON of an outcome, shared by `--json` and MCP.
+pub fn outcome_json(a: &Assignment, out: &RequestOutcome) -> serde_json::Value {
+    json!({"name": a.label(), "plane": a.plane, "scope": a.scope, "state": out.state, "status": out.status, "requestId": out.request_id, "reconciled": out.reconciled})
 }
 
 /// Polls (with backoff) until the assignment is active, the request is decided, or time runs out.

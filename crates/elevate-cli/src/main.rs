@@ -4,6 +4,7 @@
 
 mod cli;
 mod context;
+mod mcp;
 mod output;
 
 use std::process::ExitCode;

@@ -1,0 +1,174 @@
+//! `elevatectl mcp`: the same operations as the CLI, as MCP tools over stdio (rmcp). Inputs
+//! and outputs match the CLI's JSON; failures are MCP tool errors with the CLI's messages.
+
+use std::sync::Arc;
+
+use elevate_core::model::Plane;
+use elevate_core::Error;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler, ServiceExt};
+use serde::Deserialize;
+
+use crate::cli::{self, ActivationArgs};
+use crate::context::Context;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ListArgs {
+    /// Only one plane: `entra`, `group` or `azure`.
+    #[serde(default)]
+    pub plane: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ActivateArgs {
+    /// Role or group name ("Security Administrator", "SOC Analysts (owner)") or id.
+    pub name: String,
+    /// Why access is needed; required by most policies.
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// 90m, 2h or ISO-8601 (PT2H); default: the lower of the user's default and the policy maximum.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Scope id or display name, when the name matches several assignments.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Ticket number, when the policy requires one.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    #[serde(default)]
+    pub ticket_system: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct DeactivateArgs {
+    pub name: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct ElevateMcp {
+    ctx: Arc<Context>,
+    tool_router: ToolRouter<Self>,
+}
+
+fn tool_error(e: &Error) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(format!("{} [{}]", e, e.code()))])
+}
+
+fn json_result(v: &impl serde::Serialize) -> CallToolResult {
+    CallToolResult::success(vec![ContentBlock::text(
+        serde_json::to_string_pretty(v).unwrap_or_default(),
+    )])
+}
+
+fn plane(p: Option<&str>) -> Result<Option<Plane>, Error> {
+    match p.map(|s| s.to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(s) => match s.as_str() {
+            "entra" | "entrarole" => Ok(Some(Plane::EntraRole)),
+            "group" | "groups" => Ok(Some(Plane::Group)),
+            "azure" | "azureresource" => Ok(Some(Plane::AzureResource)),
+            other => Err(Error::InvalidInput(format!(
+                "unknown plane '{other}': use entra, group or azure"
+            ))),
+        },
+    }
+}
+
+#[tool_router]
+impl ElevateMcp {
+    pub fn new(ctx: Arc<Context>) -> ElevateMcp {
+        ElevateMcp {
+            ctx,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "List the signed-in user's eligible PIM assignments (Entra roles, PIM for Groups, Azure resource roles), with each policy's requirements. Same JSON as `elevatectl list --eligible --json`."
+    )]
+    async fn list_eligible(
+        &self,
+        Parameters(args): Parameters<ListArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result =
+            async { cli::assignments(&self.ctx, true, false, plane(args.plane.as_deref())?).await }
+                .await;
+        Ok(result
+            .map(|v| json_result(&v))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "List the signed-in user's active PIM assignments with their end times. Same JSON as `elevatectl list --active --json`."
+    )]
+    async fn list_active(
+        &self,
+        Parameters(args): Parameters<ListArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result =
+            async { cli::assignments(&self.ctx, false, true, plane(args.plane.as_deref())?).await }
+                .await;
+        Ok(result
+            .map(|v| json_result(&v))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "Activate an eligible assignment. Policy rules (justification, ticket, maximum duration) are checked before anything is sent. The result's state is active, pendingApproval, provisioning or scheduled."
+    )]
+    async fn activate(
+        &self,
+        Parameters(args): Parameters<ActivateArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let input = ActivationArgs {
+            justification: args.justification,
+            ticket: args.ticket,
+            ticket_system: args.ticket_system,
+            duration: args.duration,
+        };
+        let result =
+            cli::activate_named(&self.ctx, &args.name, args.scope.as_deref(), &input).await;
+        Ok(result
+            .map(|(a, out)| json_result(&cli::outcome_json(&a, &out)))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "Deactivate an active assignment (PIM allows this 5 minutes after activation)."
+    )]
+    async fn deactivate(
+        &self,
+        Parameters(args): Parameters<DeactivateArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = cli::deactivate_named(&self.ctx, &args.name, args.scope.as_deref()).await;
+        Ok(result
+            .map(|(a, out)| json_result(&cli::outcome_json(&a, &out)))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for ElevateMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("elevate", env!("CARGO_PKG_VERSION")))
+            .with_instructions("Elevate activates Microsoft Entra PIM assignments for the signed-in user. List first, then activate by name with a justification. Sign in with `elevatectl login` beforehand.")
+    }
+}
+
+pub async fn serve(ctx: Context) -> Result<u8, Error> {
+    let server = ElevateMcp::new(Arc::new(ctx));
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Error::Network(format!("MCP session failed to start: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::Network(format!("MCP session ended abnormally: {e}")))?;
+    Ok(crate::output::OK)
+}
