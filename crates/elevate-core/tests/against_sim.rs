@@ -512,7 +512,11 @@ async fn the_request_count_does_not_grow_with_subscriptions() {
 #[tokio::test]
 async fn device_code_sign_in_completes_when_the_person_approves() {
     let rig = rig().await;
-    rig.settings(|s| s.device_code_interval = 1);
+    // A person approves this one (no auto sign-in), while the client polls.
+    rig.settings(|s| {
+        s.device_code_interval = 1;
+        s.auto_sign_in = None;
+    });
     let sim = rig.sim.sim().clone();
     let approver = tokio::spawn(async move {
         for _ in 0..50 {

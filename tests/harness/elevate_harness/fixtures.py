@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -28,5 +29,7 @@ def app_bin() -> str:
 @pytest.fixture
 def desktop(request: pytest.FixtureRequest) -> Iterator[DesktopSession]:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    # Each run starts clean: logs and screenshots of an earlier run must not mislead.
+    shutil.rmtree(ARTIFACTS / name, ignore_errors=True)
     with DesktopSession(ARTIFACTS / name) as session:
         yield session

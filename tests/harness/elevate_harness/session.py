@@ -303,7 +303,7 @@ class DesktopSession:
         proc = self.spawn("elevate-sim", [binary, "--port", "0", *args], stdin=subprocess.DEVNULL)
 
         def url() -> str | None:
-            for line in proc.output().splitlines():
+            for line in reversed(proc.output().splitlines()):
                 if line.startswith("elevate-sim:") and "http://127.0.0.1:" in line:
                     return line.split()[-1]
             if not proc.alive():
