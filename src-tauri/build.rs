@@ -1,9 +1,16 @@
 fn main() {
     // generate_context! embeds ui/dist at compile time; rebuild when the bundle changes.
     println!("cargo:rerun-if-changed=ui/dist");
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info", "close_popup"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "close_popup",
+            "view",
+            "refresh",
+            "activate",
+            "deactivate",
+            "cancel",
+        ]),
+    ))
     .expect("failed to run tauri-build");
 }

@@ -2,8 +2,10 @@
 //! elevate-core. Logic belongs in the core, not here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod actions;
 mod commands;
 mod popup;
+mod state;
 mod tray;
 
 use tauri::RunEvent;
@@ -33,20 +35,60 @@ impl Launch {
     }
 }
 
+/// Connects to the tenant (or starts the demo one), then keeps the view fresh: a refresh every
+/// two minutes, countdowns updated every 30 seconds.
+async fn start(app: tauri::AppHandle, demo: bool) {
+    use tauri::Manager;
+    let state = if demo {
+        state::AppState::demo().await
+    } else {
+        state::AppState::configured()
+    };
+    let state = match state {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(e) => {
+            eprintln!("elevate: {e}");
+            return;
+        }
+    };
+    let _ = app.state::<actions::Core>().0.set(state);
+    let _ = actions::refresh(&app).await;
+    let mut ticks = 0u32;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        ticks += 1;
+        if ticks.is_multiple_of(4) {
+            let _ = actions::refresh(&app).await;
+        } else {
+            tray::tick(&app);
+        }
+    }
+}
+
 fn main() {
     let launch = Launch::from_args(std::env::args().skip(1));
     let open_popup = launch.open_popup;
+    let demo = launch.demo;
     let app = tauri::Builder::default()
         .manage(launch)
+        .manage(actions::Core::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::close_popup
+            commands::close_popup,
+            commands::view,
+            commands::refresh,
+            commands::activate,
+            commands::deactivate,
+            commands::cancel
         ])
         .setup(move |app| {
+            // The tray first (it is what the user waits for); the tenant connects behind it.
             tray::install(app.handle())?;
             if open_popup {
                 popup::open(app.handle())?;
             }
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { start(handle, demo).await });
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -1,17 +1,33 @@
 //! The tray icon and its menu. On Linux a click on the icon never reaches the app, so the
-//! menu must carry every action.
+//! menu carries every action: active assignments (Deactivate, Extend), pending requests
+//! (Cancel), Open, Refresh, the account and Quit. The menu is rebuilt when the state changes;
+//! countdowns are updated in place.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::Utc;
+use elevate_core::app::View;
+use elevate_core::model::{AssignmentType, Status};
 use elevate_core::tray::TrayState;
 use tauri::{
     image::Image,
-    menu::{Menu, MenuItem, PredefinedMenuItem},
+    menu::{Menu, MenuItem, PredefinedMenuItem, Submenu},
     tray::TrayIconBuilder,
-    AppHandle,
+    AppHandle, Manager, Wry,
 };
 
 pub const TRAY_ID: &str = "elevate";
 const MENU_OPEN: &str = "open";
+const MENU_REFRESH: &str = "refresh";
 const MENU_QUIT: &str = "quit";
+
+/// A countdown menu item, its assignment's label and end.
+type Countdown = (MenuItem<Wry>, String, Option<chrono::DateTime<Utc>>);
+
+/// Countdown items by assignment key, to update their text without a rebuild.
+#[derive(Default)]
+pub struct Countdowns(Mutex<HashMap<String, Countdown>>);
 
 /// The icon for each state, embedded so the app never depends on files beside it.
 pub fn icon(state: TrayState) -> tauri::Result<Image<'static>> {
@@ -24,25 +40,137 @@ pub fn icon(state: TrayState) -> tauri::Result<Image<'static>> {
     Image::from_bytes(bytes)
 }
 
-pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, MENU_OPEN, "Open Elevate…", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, MENU_QUIT, "Quit Elevate", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &PredefinedMenuItem::separator(app)?, &quit])?;
+fn time_left(end: Option<chrono::DateTime<Utc>>) -> String {
+    match end {
+        None => "permanent".into(),
+        Some(e) => {
+            let mins = (e - Utc::now()).num_minutes().max(0);
+            if mins >= 60 {
+                format!("{} h {:02} min left", mins / 60, mins % 60)
+            } else {
+                format!("{mins} min left")
+            }
+        }
+    }
+}
 
+fn menu(app: &AppHandle, view: Option<&View>, demo: bool) -> tauri::Result<Menu<Wry>> {
+    let menu = Menu::new(app)?;
+    let countdowns = app.state::<Countdowns>();
+    let mut handles = countdowns.0.lock().unwrap_or_else(|p| p.into_inner());
+    handles.clear();
+    if let Some(view) = view {
+        let mut any = false;
+        for a in view.snapshot.assignments.iter().filter(|a| {
+            a.status == Status::Active && a.assignment_type == Some(AssignmentType::Activated)
+        }) {
+            any = true;
+            let label = format!("{} · {}", a.label(), time_left(a.end_date_time));
+            let countdown =
+                MenuItem::with_id(app, format!("info:{}", a.key), &label, false, None::<&str>)?;
+            let sub = Submenu::with_items(
+                app,
+                &label,
+                true,
+                &[
+                    &countdown,
+                    &MenuItem::with_id(
+                        app,
+                        format!("extend:{}", a.key),
+                        "Extend",
+                        true,
+                        None::<&str>,
+                    )?,
+                    &MenuItem::with_id(
+                        app,
+                        format!("deactivate:{}", a.key),
+                        "Deactivate",
+                        true,
+                        None::<&str>,
+                    )?,
+                ],
+            )?;
+            handles.insert(a.key.clone(), (countdown, a.label(), a.end_date_time));
+            menu.append(&sub)?;
+        }
+        for a in view
+            .snapshot
+            .assignments
+            .iter()
+            .filter(|a| a.status == Status::PendingApproval)
+        {
+            any = true;
+            let label = format!("{} · waiting for approval", a.label());
+            let sub = Submenu::with_items(
+                app,
+                &label,
+                true,
+                &[&MenuItem::with_id(
+                    app,
+                    format!("cancel:{}", a.key),
+                    "Cancel request",
+                    true,
+                    None::<&str>,
+                )?],
+            )?;
+            menu.append(&sub)?;
+        }
+        if !any {
+            menu.append(&MenuItem::with_id(
+                app,
+                "none",
+                "Nothing active",
+                false,
+                None::<&str>,
+            )?)?;
+        }
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_OPEN,
+        "Open Elevate…",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_REFRESH,
+        "Refresh",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let who = match view.and_then(|v| v.account.as_ref()) {
+        Some(id) if demo => format!("Demo tenant: {}", id.username),
+        Some(id) => format!("Signed in as {}", id.username),
+        None => "Not signed in".to_string(),
+    };
+    menu.append(&MenuItem::with_id(
+        app,
+        "account",
+        who,
+        false,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_QUIT,
+        "Quit Elevate",
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+pub fn install(app: &AppHandle) -> tauri::Result<()> {
+    app.manage(Countdowns::default());
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(TrayState::Idle)?)
-        .tooltip("Elevate: nothing active")
-        .menu(&menu)
+        .tooltip("Elevate: starting")
+        .menu(&menu(app, None, false)?)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            MENU_OPEN => {
-                if let Err(err) = crate::popup::open(app) {
-                    eprintln!("elevate: could not open the popup: {err}");
-                }
-            }
-            MENU_QUIT => app.exit(0),
-            _ => {}
-        })
+        .on_menu_event(|app, event| crate::actions::on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
             // Windows and macOS report left clicks; open the popup there.
             if let tauri::tray::TrayIconEvent::Click {
@@ -59,3 +187,39 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
         .build(app)?;
     Ok(())
 }
+
+/// Rebuilds the menu and sets the icon and tooltip from the latest view.
+pub fn update(app: &AppHandle, view: &View, state: TrayState, demo: bool) -> tauri::Result<()> {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return Ok(());
+    };
+    tray.set_menu(Some(menu(app, Some(view), demo)?))?;
+    tray.set_icon(Some(icon(state)?))?;
+    let active: Vec<String> = view
+        .snapshot
+        .assignments
+        .iter()
+        .filter(|a| {
+            a.status == Status::Active && a.assignment_type == Some(AssignmentType::Activated)
+        })
+        .map(|a| format!("{}: {}", a.label(), time_left(a.end_date_time)))
+        .collect();
+    let tip = if active.is_empty() {
+        "Elevate: nothing active".to_string()
+    } else {
+        format!("Elevate\n{}", active.join("\n"))
+    };
+    tray.set_tooltip(Some(tip))?;
+    Ok(())
+}
+
+/// Updates the countdown texts in place (no rebuild).
+pub fn tick(app: &AppHandle) {
+    let countdowns = app.state::<Countdowns>();
+    let handles = countdowns.0.lock().unwrap_or_else(|p| p.into_inner());
+    for (item, label, end) in handles.values() {
+        let _ = item.set_text(format!("{label} · {}", time_left(*end)));
+    }
+}
+
+pub const MENU_IDS: (&str, &str, &str) = (MENU_OPEN, MENU_REFRESH, MENU_QUIT);

@@ -1,8 +1,12 @@
 // The one door to the Rust side. Every command rejects with an ErrorPayload ({code, message});
 // anything else (a bug, a missing permission) is normalised to that shape here.
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type { ActivationForm } from "./bindings/ActivationForm";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { RequestOutcome } from "./bindings/RequestOutcome";
+import type { View } from "./bindings/View";
 
 export function isErrorPayload(value: unknown): value is ErrorPayload {
   return (
@@ -41,11 +45,34 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** The backend as the popup sees it; tests pass their own implementation. */
 export interface Backend {
-  appInfo(): Promise<AppInfo>;
-  closePopup(): Promise<void>;
+  appInfo: () => Promise<AppInfo>;
+  closePopup: () => Promise<void>;
+  view: () => Promise<View>;
+  refresh: () => Promise<View>;
+  activate: (form: ActivationForm) => Promise<RequestOutcome>;
+  deactivate: (key: string) => Promise<RequestOutcome>;
+  cancel: (key: string) => Promise<RequestOutcome>;
+  /** Called with every new view the backend publishes (after any action or refresh). */
+  onView: (handler: (view: View) => void) => void;
+  onError: (handler: (error: ErrorPayload) => void) => void;
 }
 
 export const tauriBackend: Backend = {
   appInfo: () => call<AppInfo>("app_info"),
   closePopup: () => call<undefined>("close_popup"),
+  view: () => call<View>("view"),
+  refresh: () => call<View>("refresh"),
+  activate: (form) => call<RequestOutcome>("activate", { form }),
+  deactivate: (key) => call<RequestOutcome>("deactivate", { key }),
+  cancel: (key) => call<RequestOutcome>("cancel", { key }),
+  onView: (handler) => {
+    void listen<View>("view", (event) => {
+      handler(event.payload);
+    });
+  },
+  onError: (handler) => {
+    void listen<ErrorPayload>("error", (event) => {
+      handler(event.payload);
+    });
+  },
 };

@@ -1,71 +1,199 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AppInfo } from "./bindings/AppInfo";
+import type { ActivationForm } from "./bindings/ActivationForm";
+import type { Assignment } from "./bindings/Assignment";
+import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 import { ElevateError, toErrorPayload } from "./ipc";
-import { footerText, mount } from "./view";
+import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
+import { mount } from "./view";
 
-const info: AppInfo = { name: "Elevate", version: "0.1.0", mode: "demo" };
+const NOW = Date.parse("2026-11-23T12:00:00Z");
 
-function backend(overrides: Partial<Backend> = {}): Backend {
+function assignment(over: Partial<Assignment>): Assignment {
   return {
-    appInfo: () => Promise.resolve(info),
-    closePopup: vi.fn(() => Promise.resolve()),
-    ...overrides,
+    key: over.key ?? `k-${over.name ?? "x"}-${over.status ?? "eligible"}`,
+    plane: "entraRole",
+    name: "User Administrator",
+    id: "r",
+    access: null,
+    scope: { id: "/", displayName: "Directory", type: "directory" },
+    status: "eligible",
+    assignmentType: null,
+    memberType: "Direct",
+    startDateTime: null,
+    endDateTime: null,
+    eligibilityScheduleId: null,
+    requestId: null,
+    policy: { maxDuration: "PT8H", justification: false, ticket: false, mfa: false, approval: false, authContext: null },
+    ...over,
   };
 }
 
-describe("popup view", () => {
-  let root: HTMLElement;
+const items: Assignment[] = [
+  assignment({ key: "ua", name: "User Administrator" }),
+  assignment({
+    key: "sec",
+    name: "Security Administrator",
+    policy: { maxDuration: "PT4H", justification: true, ticket: true, mfa: true, approval: false, authContext: null },
+  }),
+  assignment({
+    key: "contrib",
+    plane: "azureResource",
+    name: "Contributor",
+    scope: { id: "/subscriptions/s", displayName: "Contoso Production", type: "subscription" },
+  }),
+  assignment({ key: "reader", name: "Security Reader", status: "active", assignmentType: "activated", endDateTime: "2026-11-23T12:45:00Z" }),
+  assignment({ key: "ga", name: "Global Administrator", status: "pendingApproval", requestId: "req-1" }),
+];
+
+function view(list: Assignment[] = items): View {
+  return {
+    account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
+    snapshot: { assignments: list, failures: [] },
+    refreshedAt: NOW,
+  };
+}
+
+function backend(over: Partial<Backend> = {}): Backend {
+  return {
+    appInfo: () => Promise.resolve({ name: "Elevate", version: "0.1.0", mode: "demo" }),
+    closePopup: vi.fn(() => Promise.resolve()),
+    view: () => Promise.resolve(view()),
+    refresh: () => Promise.resolve(view()),
+    activate: vi.fn(() => Promise.resolve({ state: "active" as const, requestId: "r1", status: "Provisioned", reconciled: false })),
+    deactivate: vi.fn(() => Promise.resolve({ state: "revoked" as const, requestId: "r2", status: "Revoked", reconciled: false })),
+    cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
+    onView: () => undefined,
+    onError: () => undefined,
+    ...over,
+  };
+}
+
+function root(): HTMLElement {
+  document.body.innerHTML = '<main id="app"></main>';
+  const found = document.getElementById("app");
+  if (!found) throw new Error("no root");
+  return found;
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe("model", () => {
+  it("orders active and pending before eligible", () => {
+    expect(ordered(items).map((a) => a.key)).toEqual(["reader", "ga", "sec", "ua", "contrib"]);
+  });
+  it("shows an activated or pending eligibility once", () => {
+    const twice = [assignment({ key: "x" }), assignment({ key: "x", status: "active", assignmentType: "activated" }), assignment({ key: "y" }), assignment({ key: "y", status: "pendingApproval" })];
+    expect(ordered(twice).map((a) => `${a.key}:${a.status}`)).toEqual(["x:active", "y:pendingApproval"]);
+  });
+  it("searches name, scope and plane with every word", () => {
+    const contrib = items[2];
+    if (!contrib) throw new Error("fixture");
+    expect(matches(contrib, "contrib production")).toBe(true);
+    expect(matches(contrib, "azure")).toBe(true);
+    expect(matches(contrib, "contrib directory")).toBe(false);
+  });
+  it("shows badges, countdowns and durations within the maximum", () => {
+    expect(badges(items[1]?.policy ?? null)).toEqual(["max 4 h", "justification", "ticket", "MFA"]);
+    expect(timeLeft("2026-11-23T12:45:00Z", NOW)).toBe("45 min left");
+    expect(timeLeft(null, NOW)).toBe("permanent");
+    expect(durationChoices({ maxDuration: "PT3H", justification: false, ticket: false, mfa: false, approval: false, authContext: null })).toEqual([30, 60, 120, 180]);
+  });
+});
+
+describe("popup", () => {
+  let r: HTMLElement;
   beforeEach(() => {
-    document.body.innerHTML = '<main id="app"></main>';
-    const found = document.getElementById("app");
-    if (!found) throw new Error("no root");
-    root = found;
+    r = root();
   });
 
-  it("shows the version and the tenant mode in the footer", async () => {
-    await mount(root, backend());
-    expect(root.querySelector("footer")?.textContent).toBe("Elevate 0.1.0 · demo tenant");
-    expect(root.dataset.ready).toBe("true");
+  it("lists every assignment with its state, and the footer says demo", async () => {
+    await mount(r, backend(), () => NOW);
+    expect(r.dataset.ready).toBe("true");
+    expect(r.querySelectorAll("li.item")).toHaveLength(5);
+    expect(r.querySelector('[data-key="reader"] .when')?.textContent).toBe("45 min left");
+    expect(r.querySelector('[data-key="ga"] .when')?.textContent).toBe("waiting for approval");
+    expect(r.querySelector("footer")?.textContent).toBe("Elevate 0.1.0 · demo tenant");
   });
 
-  it("shows a backend error in plain words, with its code", async () => {
-    await mount(
-      root,
-      backend({ appInfo: () => Promise.reject(new Error("backend unavailable")) }),
-    );
-    const alert = root.querySelector('[role="alert"]');
-    expect(alert?.textContent).toBe("backend unavailable");
-    expect(alert?.getAttribute("data-code")).toBe("internal");
-    expect(root.dataset.ready).toBe("error");
+  it("activates in one click when the policy asks for nothing", async () => {
+    const b = backend();
+    await mount(r, b, () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="ua"] button')?.click();
+    await flush();
+    expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null } satisfies ActivationForm);
   });
 
-  it("closes on Escape and on the close button", async () => {
-    const closePopup = vi.fn(() => Promise.resolve());
-    await mount(root, backend({ closePopup }));
+  it("asks inline for justification and ticket when required, then sends them", async () => {
+    const b = backend();
+    await mount(r, b, () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="sec"] button')?.click();
+    const form = r.querySelector<HTMLFormElement>('[data-key="sec"] form');
+    expect(form).not.toBeNull();
+    expect(b.activate).not.toHaveBeenCalled();
+    const set = (name: string, value: string) => {
+      const input = form?.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`);
+      if (!input) throw new Error(name);
+      input.value = value;
+    };
+    set("justification", "incident 42");
+    set("ticket", "INC-42");
+    set("duration", "120m");
+    form?.requestSubmit();
+    await flush();
+    expect(b.activate).toHaveBeenCalledWith({ key: "sec", justification: "incident 42", ticketNumber: "INC-42", ticketSystem: null, duration: "120m" });
+  });
+
+  it("shows a refusal next to the item, in the backend's words", async () => {
+    const b = backend({
+      activate: () => Promise.reject(new ElevateError({ code: "policy", message: "User Administrator requires a justification" })),
+    });
+    await mount(r, b, () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="ua"] button')?.click();
+    await flush();
+    const alert = r.querySelector('[data-key="ua"] [role="alert"]');
+    expect(alert?.textContent).toBe("User Administrator requires a justification");
+    expect(alert?.getAttribute("data-code")).toBe("policy");
+  });
+
+  it("filters as you type and activates the selection with Enter", async () => {
+    const b = backend();
+    await mount(r, b, () => NOW);
+    const search = r.querySelector<HTMLInputElement>("input.search");
+    if (!search) throw new Error("search");
+    search.value = "contrib";
+    search.dispatchEvent(new Event("input"));
+    expect(r.querySelectorAll("li.item")).toHaveLength(1);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    await flush();
+    expect(b.activate).toHaveBeenCalledWith(expect.objectContaining({ key: "contrib" }));
+  });
+
+  it("deactivates, cancels, and closes on Escape", async () => {
+    const b = backend();
+    await mount(r, b, () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="reader"] button')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="ga"] button')?.click();
+    await flush();
+    expect(b.deactivate).toHaveBeenCalledWith("reader");
+    expect(b.cancel).toHaveBeenCalledWith("ga");
     document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
-    root.querySelector<HTMLButtonElement>("button.close")?.click();
-    expect(closePopup).toHaveBeenCalledTimes(2);
+    expect(b.closePopup).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows a failed plane as a banner and keeps the rest", async () => {
+    const v = view(items.slice(0, 2));
+    v.snapshot.failures = [{ plane: "azureResource", error: { code: "consent", message: "Azure resources is unavailable" } }];
+    await mount(r, backend({ view: () => Promise.resolve(v) }), () => NOW);
+    expect(r.querySelector(".banner [role=alert]")?.textContent).toBe("Azure: Azure resources is unavailable");
+    expect(r.querySelectorAll("li.item")).toHaveLength(2);
   });
 });
 
 describe("error normalisation", () => {
-  it("keeps an ErrorPayload as it is", () => {
-    expect(toErrorPayload({ code: "policy", message: "Justification required" })).toEqual({
-      code: "policy",
-      message: "Justification required",
-    });
-  });
-  it("keeps the code of a thrown ElevateError", () => {
-    const err = new ElevateError({ code: "policy", message: "Ticket required" });
-    expect(err).toBeInstanceOf(Error);
-    expect(toErrorPayload(err)).toEqual({ code: "policy", message: "Ticket required" });
-  });
-  it("wraps strings and unknown values", () => {
+  it("keeps the code of a thrown ElevateError and wraps the rest", () => {
+    expect(toErrorPayload(new ElevateError({ code: "policy", message: "Ticket required" }))).toEqual({ code: "policy", message: "Ticket required" });
     expect(toErrorPayload("boom")).toEqual({ code: "internal", message: "boom" });
     expect(toErrorPayload(42).code).toBe("internal");
-  });
-  it("labels a tenant run", () => {
-    expect(footerText({ ...info, mode: "tenant" })).toBe("Elevate 0.1.0 · your tenant");
   });
 });

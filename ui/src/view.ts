@@ -1,8 +1,10 @@
-// Renders the popup. Plain DOM: the popup is small and must paint fast on a cold webview.
-import type { AppInfo } from "./bindings/AppInfo";
+// Renders the popup. Plain DOM: it is small and must paint fast on a cold webview.
+import type { Assignment } from "./bindings/Assignment";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 import { toErrorPayload } from "./ipc";
+import { PLANE_NAMES, badges, durationChoices, human, label, matches, needsForm, ordered, timeLeft } from "./model";
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -15,48 +17,198 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-export function footerText(info: AppInfo): string {
-  const mode = info.mode === "demo" ? "demo tenant" : "your tenant";
-  return `${info.name} ${info.version} · ${mode}`;
-}
-
 export function errorView(error: ErrorPayload): HTMLElement {
-  return el(
-    "p",
-    { class: "error", role: "alert", "data-code": error.code },
-    error.message,
-  );
+  return el("p", { class: "error", role: "alert", "data-code": error.code }, error.message);
 }
 
-export async function mount(root: HTMLElement, backend: Backend): Promise<void> {
-  const close = el("button", { class: "close", type: "button", "aria-label": "Close Elevate" }, "✕");
-  close.addEventListener("click", () => void backend.closePopup());
-  const header = el(
-    "header",
-    {},
-    el("img", { src: "/elevate.svg", alt: "", width: "24", height: "24" }),
-    el("h1", {}, "Elevate"),
-    close,
-  );
-  const body = el(
-    "section",
-    { class: "empty", "aria-label": "Assignments" },
-    el("p", { class: "lead" }, "Your eligible and active assignments will appear here."),
-    el("p", { class: "hint" }, "Entra roles, PIM for Groups and Azure resource roles, one click away."),
-  );
-  const footer = el("footer", {}, "…");
-  root.replaceChildren(header, body, footer);
+interface UiState {
+  view: View | null;
+  query: string;
+  selected: number;
+  formFor: string | null;
+  busy: Set<string>;
+  errors: Map<string, ErrorPayload>;
+}
 
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") void backend.closePopup();
+export async function mount(root: HTMLElement, backend: Backend, now: () => number = Date.now): Promise<void> {
+  const state: UiState = { view: null, query: "", selected: 0, formFor: null, busy: new Set(), errors: new Map() };
+  const search = el("input", { type: "search", class: "search", placeholder: "Search roles, groups, scopes…", "aria-label": "Search assignments" });
+  const refreshButton = el("button", { class: "icon", type: "button", "aria-label": "Refresh" }, "⟳");
+  const close = el("button", { class: "icon close", type: "button", "aria-label": "Close Elevate" }, "✕");
+  const account = el("span", { class: "account" });
+  const banner = el("div", { class: "banner" });
+  const list = el("ul", { class: "list", role: "listbox", "aria-label": "Assignments" });
+  const footer = el("footer", {}, "…");
+  root.replaceChildren(
+    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, close),
+    search,
+    banner,
+    list,
+    footer,
+  );
+
+  const visible = (): Assignment[] => (state.view ? ordered(state.view.snapshot.assignments).filter((a) => matches(a, state.query)) : []);
+
+  const act = async (a: Assignment, run: () => Promise<unknown>): Promise<void> => {
+    state.busy.add(a.key);
+    state.errors.delete(a.key);
+    render();
+    try {
+      await run();
+      state.formFor = null;
+    } catch (err: unknown) {
+      state.errors.set(a.key, toErrorPayload(err));
+    } finally {
+      state.busy.delete(a.key);
+      render();
+    }
+  };
+
+  const activate = (a: Assignment, form?: HTMLFormElement): void => {
+    if (!form && needsForm(a)) {
+      state.formFor = a.key;
+      render();
+      list.querySelector<HTMLInputElement>("form input")?.focus();
+      return;
+    }
+    const data = form ? new FormData(form) : null;
+    const value = (name: string): string | null => {
+      const v = data?.get(name);
+      return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+    };
+    void act(a, () =>
+      backend.activate({ key: a.key, justification: value("justification"), ticketNumber: value("ticket"), ticketSystem: value("ticketSystem"), duration: value("duration") }),
+    );
+  };
+
+  const formView = (a: Assignment): HTMLFormElement => {
+    const p = a.policy;
+    const form = el("form", { class: "activate-form", "aria-label": `Activate ${label(a)}` });
+    form.append(
+      el("label", {}, p?.justification ? "Justification (required)" : "Justification", el("input", { name: "justification", autocomplete: "off", maxlength: "500" })),
+    );
+    if (p?.ticket) {
+      form.append(
+        el("label", {}, "Ticket number (required)", el("input", { name: "ticket", autocomplete: "off" })),
+        el("label", {}, "Ticket system", el("input", { name: "ticketSystem", autocomplete: "off" })),
+      );
+    }
+    const duration = el("select", { name: "duration", "aria-label": "Duration" }, el("option", { value: "" }, "Default duration"));
+    for (const m of durationChoices(p)) duration.append(el("option", { value: `${m}m` }, human(m)));
+    const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
+    cancel.addEventListener("click", () => {
+      state.formFor = null;
+      render();
+    });
+    form.append(el("div", { class: "row" }, duration, el("button", { type: "submit", class: "primary" }, "Activate"), cancel));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      activate(a, form);
+    });
+    return form;
+  };
+
+  const itemView = (a: Assignment, index: number): HTMLLIElement => {
+    const busy = state.busy.has(a.key);
+    const li = el("li", { class: `item ${a.status}`, role: "option", "data-key": a.key, "data-status": a.status, "aria-selected": String(index === state.selected) });
+    const when =
+      a.status === "active" ? timeLeft(a.endDateTime, now()) : a.status === "pendingApproval" ? "waiting for approval" : "";
+    const title = el("div", { class: "title" }, el("span", { class: "name" }, label(a)), el("span", { class: "when" }, when));
+    const meta = el("div", { class: "meta" }, el("span", { class: "plane" }, PLANE_NAMES[a.plane]), ` · ${a.scope.displayName}`);
+    const tags = el("div", { class: "badges" }, ...badges(a.policy).map((b) => el("span", { class: "badge" }, b)));
+    let action: HTMLButtonElement | null = null;
+    if (a.status === "eligible") {
+      action = el("button", { type: "button", class: "primary", "aria-label": `Activate ${label(a)}` }, busy ? "Activating…" : "Activate");
+      action.addEventListener("click", () => {
+        activate(a);
+      });
+    } else if (a.status === "active" && a.assignmentType === "activated") {
+      action = el("button", { type: "button", class: "secondary", "aria-label": `Deactivate ${label(a)}` }, busy ? "…" : "Deactivate");
+      action.addEventListener("click", () => void act(a, () => backend.deactivate(a.key)));
+    } else if (a.status === "pendingApproval") {
+      action = el("button", { type: "button", class: "secondary", "aria-label": `Cancel request for ${label(a)}` }, busy ? "…" : "Cancel request");
+      action.addEventListener("click", () => void act(a, () => backend.cancel(a.key)));
+    }
+    if (action && busy) action.disabled = true;
+    li.append(el("div", { class: "body" }, title, meta, tags), ...(action ? [action] : []));
+    const error = state.errors.get(a.key);
+    if (error) li.append(errorView(error));
+    if (state.formFor === a.key) li.append(formView(a));
+    return li;
+  };
+
+  function render(): void {
+    const items = visible();
+    state.selected = Math.min(state.selected, Math.max(0, items.length - 1));
+    list.replaceChildren(...items.map(itemView));
+    if (state.view && items.length === 0) list.append(el("li", { class: "empty" }, state.query ? "Nothing matches your search." : "No assignments."));
+    banner.replaceChildren(
+      ...(state.view?.snapshot.failures ?? []).map((f) => errorView({ code: f.error.code, message: `${PLANE_NAMES[f.plane]}: ${f.error.message}` })),
+    );
+    account.textContent = state.view?.account?.username ?? "";
+    root.dataset.count = String(items.length);
+  }
+
+  backend.onView((view) => {
+    state.view = view;
+    render();
   });
+  backend.onError((error) => {
+    banner.replaceChildren(errorView(error));
+  });
+  search.addEventListener("input", () => {
+    state.query = search.value;
+    state.selected = 0;
+    render();
+  });
+  refreshButton.addEventListener("click", () => {
+    void backend.refresh().then(
+      (v) => {
+        state.view = v;
+        render();
+      },
+      (err: unknown) => {
+        banner.replaceChildren(errorView(toErrorPayload(err)));
+      },
+    );
+  });
+  close.addEventListener("click", () => void backend.closePopup());
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      if (state.formFor) {
+        state.formFor = null;
+        render();
+      } else {
+        void backend.closePopup();
+      }
+      return;
+    }
+    const inForm = event.target instanceof HTMLElement && event.target.closest("form") !== null;
+    if (inForm) return;
+    const items = visible();
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      state.selected = Math.max(0, Math.min(items.length - 1, state.selected + (event.key === "ArrowDown" ? 1 : -1)));
+      render();
+    } else if (event.key === "Enter") {
+      const a = items[state.selected];
+      if (a?.status === "eligible") {
+        event.preventDefault();
+        activate(a);
+      }
+    }
+  });
+  setInterval(render, 30_000);
+  search.focus();
 
   try {
-    const info = await backend.appInfo();
-    footer.textContent = footerText(info);
+    const [info, view] = await Promise.all([backend.appInfo(), backend.view()]);
+    footer.textContent = `${info.name} ${info.version} · ${info.mode === "demo" ? "demo tenant" : "your tenant"}`;
+    state.view = view;
+    render();
     root.dataset.ready = "true";
   } catch (err: unknown) {
-    footer.replaceChildren(errorView(toErrorPayload(err)));
+    banner.replaceChildren(errorView(toErrorPayload(err)));
     root.dataset.ready = "error";
   }
 }

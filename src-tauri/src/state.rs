@@ -1,0 +1,147 @@
+//! The app's state: one PIM client (on the demo tenant or the configured one), the latest
+//! view, and what the tray shows. Logic stays in elevate-core; this wires it to the app.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use elevate_core::app::View;
+use elevate_core::auth::Session;
+use elevate_core::config::{Config, Defaults};
+use elevate_core::http::Http;
+use elevate_core::model::{AssignmentType, Status};
+use elevate_core::os::SystemClock;
+use elevate_core::pim::Pim;
+use elevate_core::secret::{self, MemoryStore, SecretStore};
+use elevate_core::store::DataDir;
+use elevate_core::tray::TrayState;
+use elevate_core::Error;
+
+pub struct AppState {
+    pub pim: Arc<Pim>,
+    pub defaults: Defaults,
+    pub reminder_minutes: i64,
+    pub view: Mutex<Option<View>>,
+    pub demo: bool,
+    /// Keeps the embedded demo tenant alive for the app's lifetime.
+    _sim: Option<elevate_sim::SimServer>,
+}
+
+/// The demo tenant's registered client (both planes).
+const DEMO_CLIENT: &str = "3b6f2d8e-5c1a-4f0b-9e7d-2a4c6b8e0f13";
+
+impl AppState {
+    /// Demo: an embedded elevate-sim on 127.0.0.1 with a signed-in demo user, tokens in memory.
+    pub async fn demo() -> Result<AppState, Error> {
+        let scenario = elevate_sim::Scenario::builtin("demo").map_err(Error::InvalidInput)?;
+        let settings = elevate_sim::Settings {
+            auto_sign_in: Some(scenario.default_user.clone()),
+            device_code_interval: 1,
+            ..Default::default()
+        };
+        let sim = elevate_sim::SimServer::start(scenario, settings)
+            .await
+            .map_err(|e| Error::io("starting the demo tenant", e))?;
+        let env = |k: &str| match k {
+            "ELEVATE_CLOUD" => Some("custom".to_string()),
+            "ELEVATE_TENANT_ID" => Some(sim.sim().tenant_id()),
+            "ELEVATE_CLIENT_ID" => Some(DEMO_CLIENT.to_string()),
+            "ELEVATE_LOGIN_URL" => Some(sim.login_url()),
+            "ELEVATE_GRAPH_URL" => Some(sim.graph_url()),
+            "ELEVATE_ARM_URL" => Some(sim.arm_url()),
+            _ => None,
+        };
+        let resolved = Config::default().resolve(&env)?;
+        let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+        let session = Session::new(
+            resolved,
+            Http::new()?,
+            store,
+            Arc::new(elevate_core::auth::SystemOpener),
+        );
+        // The demo tenant approves device codes itself: no browser needed.
+        session.sign_in_device(|_| {}).await?;
+        let pim = Pim::new(Arc::new(session), Arc::new(SystemClock));
+        let defaults = Defaults {
+            justification: None,
+            ..Defaults::default()
+        };
+        Ok(AppState {
+            pim: Arc::new(pim),
+            defaults,
+            reminder_minutes: 15,
+            view: Mutex::new(None),
+            demo: true,
+            _sim: Some(sim),
+        })
+    }
+
+    /// The configured tenant, tokens in the OS secret store.
+    pub fn configured() -> Result<AppState, Error> {
+        let (config, _notice) = match Config::default_path() {
+            Some(p) => Config::load(&p)?,
+            None => (Config::default(), None),
+        };
+        let env = |k: &str| std::env::var(k).ok();
+        let resolved = config.resolve(&env)?;
+        let data =
+            DataDir::platform().ok_or_else(|| Error::Unsupported("no data directory".into()))?;
+        let (store, _) = secret::open_default("elevate", data.0.clone());
+        let session = Session::new(
+            resolved,
+            Http::new()?,
+            Arc::from(store),
+            Arc::new(elevate_core::auth::SystemOpener),
+        )
+        .with_data_dir(data.0);
+        let pim = Pim::new(Arc::new(session), Arc::new(SystemClock));
+        let reminder = config.reminders.iter().max().copied().unwrap_or(15) as i64;
+        Ok(AppState {
+            pim: Arc::new(pim),
+            defaults: config.defaults,
+            reminder_minutes: reminder,
+            view: Mutex::new(None),
+            demo: false,
+            _sim: None,
+        })
+    }
+
+    pub async fn refresh(&self) -> View {
+        let snapshot = self.pim.refresh().await;
+        let view = View {
+            account: self.pim.session().identity(),
+            snapshot,
+            refreshed_at: Utc::now().timestamp_millis(),
+        };
+        *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
+        view
+    }
+
+    pub fn cached(&self) -> Option<View> {
+        self.view.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// What a glance at the tray must tell, from the latest view.
+    pub fn tray_state(&self) -> TrayState {
+        let Some(view) = self.cached() else {
+            return TrayState::Idle;
+        };
+        let now = Utc::now();
+        let soon = now + Duration::minutes(self.reminder_minutes);
+        TrayState::most_urgent(
+            view.snapshot
+                .assignments
+                .iter()
+                .filter_map(|a| match a.status {
+                    Status::PendingApproval => Some(TrayState::Pending),
+                    Status::Active if a.assignment_type == Some(AssignmentType::Activated) => {
+                        Some(if a.end_date_time.is_some_and(|e| e <= soon) {
+                            TrayState::Expiring
+                        } else {
+                            TrayState::Active
+                        })
+                    }
+                    _ => None,
+                }),
+        )
+    }
+}

@@ -1,0 +1,70 @@
+"""The tray app on the built-in demo tenant: the popup lists the tenant's assignments, an
+activation through the popup (with the justification its policy requires) shows up in the
+popup, the tray menu and the tray icon."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+from elevate_harness import DesktopSession
+from elevate_harness.fixtures import ARTIFACTS, ROOT
+from elevate_harness.session import images_differ, wait_until
+
+ICONS = ROOT / "icons" / "tray"
+UA = "entraRole:fe930be7-5e62-47db-91af-98c3a49a38b1:/"
+
+
+def open_popup_with_webdriver(desktop: DesktopSession, app_bin: str, *args: str):
+    driver = desktop.start_webdriver()
+    outcome: dict[str, object] = {}
+
+    def create() -> None:
+        try:
+            outcome["id"] = driver.new_session(app_bin, list(args), timeout=120)
+        except Exception as err:  # reported on the test's thread
+            outcome["error"] = err
+
+    t = threading.Thread(target=create, daemon=True)
+    t.start()
+    desktop.tray.wait_registered(timeout=60)
+    desktop.tray.click("Open Elevate…")
+    t.join(120)
+    assert "error" not in outcome, outcome.get("error")
+    return driver
+
+
+def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app_bin: str) -> None:
+    driver = open_popup_with_webdriver(desktop, app_bin, "--demo")
+    try:
+        driver.wait_for("#app[data-ready='true']", timeout=30)
+        rows = driver.find_all("li.item")
+        assert len(rows) >= 29, len(rows)
+        assert "demo tenant" in driver.text(driver.find("footer"))
+        time.sleep(0.5)
+        shot = driver.screenshot(desktop.artifacts / "popup-demo.png")
+        shutil.copy(shot, ARTIFACTS / "popup-demo.png")
+
+        search = driver.find("input.search")
+        driver.send_keys(search, "user admin directory")
+        wait_until(lambda: driver.execute("return document.querySelectorAll('li.item').length") == 1, 10, "the search to narrow the list")
+        driver.click(driver.find(f'li[data-key="{UA}"] button'))
+        form = driver.wait_for(f'li[data-key="{UA}"] form', timeout=10)
+        assert form, "User Administrator requires a justification: the popup asks for it inline"
+        driver.send_keys(driver.find(f'li[data-key="{UA}"] input[name="justification"]'), "demo e2e")
+        driver.click(driver.find(f'li[data-key="{UA}"] form button[type="submit"]'))
+        active = driver.wait_for(f'li[data-key="{UA}"][data-status="active"]', timeout=30)
+        assert "left" in driver.text(active)
+        assert len(driver.find_all(f'li[data-key="{UA}"]')) == 1, "listed once, as active"
+
+        # The tray follows: the active icon, and the assignment in the menu with time left.
+        wait_until(lambda: images_differ(desktop.tray.icon_file(), ICONS / "active.png") == 0, 20, "the active tray icon")
+        labels = desktop.tray.menu().labels()
+        assert any(l.startswith("User Administrator · ") and "left" in l for l in labels), labels
+        assert "Deactivate" in labels and "Extend" in labels
+        time.sleep(0.5)  # let the page paint the new state before the artifact screenshot
+        shot = driver.screenshot(desktop.artifacts / "popup-demo-active.png")
+        shutil.copy(shot, ARTIFACTS / "popup-demo-active.png")
+    finally:
+        driver.quit()
