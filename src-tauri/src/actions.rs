@@ -33,9 +33,12 @@ pub async fn ready(app: &AppHandle) -> Result<Arc<AppState>, Error> {
 /// Refreshes, then updates the tray and tells the popup.
 pub async fn refresh(app: &AppHandle) -> Result<View, Error> {
     let state = ready(app).await?;
-    let view = state.refresh().await;
+    let (view, ended) = state.refresh().await;
     let _ = crate::tray::update(app, &view, state.tray_state(), state.demo);
     let _ = app.emit("view", &view);
+    for due in ended {
+        crate::notify::due(app, &due);
+    }
     Ok(view)
 }
 
@@ -77,10 +80,23 @@ pub async fn extend(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error>
     let view = state.cached();
     let active = find(&view, key, Status::Active)?;
     let eligible = find(&view, key, Status::Eligible)?;
-    let plan = state
+    // The same again: the last request's justification, ticket and duration (within policy).
+    let mut input = state
         .pim
-        .plan(&eligible, &Default::default(), &state.defaults)
-        .await?;
+        .last_activation(&eligible)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let max = eligible
+        .policy
+        .as_ref()
+        .and_then(|p| p.max_duration.as_deref())
+        .and_then(|m| elevate_core::policy::parse_duration(m).ok());
+    if let (Some(d), Some(max)) = (input.duration, max) {
+        input.duration = Some(d.min(max));
+    }
+    let plan = state.pim.plan(&eligible, &input, &state.defaults).await?;
     let out = state.pim.extend(&active, &eligible, &plan).await;
     let _ = refresh(app).await;
     out

@@ -4,6 +4,7 @@
 
 mod actions;
 mod commands;
+mod notify;
 mod popup;
 mod state;
 mod tray;
@@ -53,13 +54,27 @@ async fn start(app: tauri::AppHandle, demo: bool) {
     };
     let _ = app.state::<actions::Core>().0.set(state);
     let _ = actions::refresh(&app).await;
+    // A short tick re-evaluates the wall-clock deadlines (so a resume from sleep or a clock
+    // jump is noticed within seconds); the countdowns move every 30 s, a refresh every 2 min.
     let mut ticks = 0u32;
+    let mut shown = None;
     loop {
-        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         ticks += 1;
-        if ticks.is_multiple_of(4) {
+        if let Some(state) = app.state::<actions::Core>().0.get() {
+            for due in state.due() {
+                notify::due(&app, &due);
+            }
+            // Entering the reminder window turns the icon to "expiring" without a refresh.
+            let now = state.tray_state();
+            if shown != Some(now) {
+                tray::set_state(&app, now);
+                shown = Some(now);
+            }
+        }
+        if ticks.is_multiple_of(24) {
             let _ = actions::refresh(&app).await;
-        } else {
+        } else if ticks.is_multiple_of(6) {
             tray::tick(&app);
         }
     }

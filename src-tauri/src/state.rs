@@ -9,15 +9,27 @@ use elevate_core::auth::Session;
 use elevate_core::config::{Config, Defaults};
 use elevate_core::http::Http;
 use elevate_core::model::{AssignmentType, Status};
-use elevate_core::os::SystemClock;
+use elevate_core::os::{Clock, SystemClock};
 use elevate_core::pim::Pim;
+use elevate_core::scheduler::{Due, Scheduler};
 use elevate_core::secret::{self, MemoryStore, SecretStore};
 use elevate_core::store::DataDir;
 use elevate_core::tray::TrayState;
 use elevate_core::Error;
 
+/// The demo's time is the demo tenant's (its clock can be advanced from `/_sim/clock`).
+struct DemoClock(Arc<elevate_sim::Sim>);
+
+impl Clock for DemoClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        self.0.lock().tenant.now()
+    }
+}
+
 pub struct AppState {
     pub pim: Arc<Pim>,
+    pub clock: Arc<dyn Clock>,
+    pub scheduler: Mutex<Scheduler>,
     pub defaults: Defaults,
     pub reminder_minutes: i64,
     pub view: Mutex<Option<View>>,
@@ -60,13 +72,21 @@ impl AppState {
         );
         // The demo tenant approves device codes itself: no browser needed.
         session.sign_in_device(|_| {}).await?;
-        let pim = Pim::new(Arc::new(session), Arc::new(SystemClock));
+        eprintln!(
+            "elevate: demo tenant at {} (approvals: {}/_sim/approve)",
+            sim.base_url(),
+            sim.base_url()
+        );
+        let clock: Arc<dyn Clock> = Arc::new(DemoClock(sim.sim().clone()));
+        let pim = Pim::new(Arc::new(session), clock.clone());
         let defaults = Defaults {
             justification: None,
             ..Defaults::default()
         };
         Ok(AppState {
             pim: Arc::new(pim),
+            clock,
+            scheduler: Mutex::new(Scheduler::new(&[15, 5])),
             defaults,
             reminder_minutes: 15,
             view: Mutex::new(None),
@@ -93,10 +113,13 @@ impl AppState {
             Arc::new(elevate_core::auth::SystemOpener),
         )
         .with_data_dir(data.0);
-        let pim = Pim::new(Arc::new(session), Arc::new(SystemClock));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let pim = Pim::new(Arc::new(session), clock.clone());
         let reminder = config.reminders.iter().max().copied().unwrap_or(15) as i64;
         Ok(AppState {
             pim: Arc::new(pim),
+            clock,
+            scheduler: Mutex::new(Scheduler::new(&config.reminders)),
             defaults: config.defaults,
             reminder_minutes: reminder,
             view: Mutex::new(None),
@@ -105,15 +128,30 @@ impl AppState {
         })
     }
 
-    pub async fn refresh(&self) -> View {
+    /// Refreshes; returns the view and what the schedule says ended meanwhile.
+    pub async fn refresh(&self) -> (View, Vec<Due>) {
         let snapshot = self.pim.refresh().await;
+        let now = self.clock.now();
+        let ended = self
+            .scheduler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .update(&snapshot.assignments, now);
         let view = View {
             account: self.pim.session().identity(),
             snapshot,
-            refreshed_at: Utc::now().timestamp_millis(),
+            refreshed_at: now.timestamp_millis(),
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
-        view
+        (view, ended)
+    }
+
+    /// Reminders due now.
+    pub fn due(&self) -> Vec<Due> {
+        self.scheduler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .due(self.clock.now())
     }
 
     pub fn cached(&self) -> Option<View> {
@@ -125,7 +163,7 @@ impl AppState {
         let Some(view) = self.cached() else {
             return TrayState::Idle;
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let soon = now + Duration::minutes(self.reminder_minutes);
         TrayState::most_urgent(
             view.snapshot

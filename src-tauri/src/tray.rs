@@ -213,6 +213,13 @@ pub fn update(app: &AppHandle, view: &View, state: TrayState, demo: bool) -> tau
     Ok(())
 }
 
+/// Sets the icon for `state` (the menu stays as it is).
+pub fn set_state(app: &AppHandle, state: TrayState) {
+    if let (Some(tray), Ok(image)) = (app.tray_by_id(TRAY_ID), icon(state)) {
+        let _ = tray.set_icon(Some(image));
+    }
+}
+
 /// Updates the countdown texts in place (no rebuild).
 pub fn tick(app: &AppHandle) {
     let countdowns = app.state::<Countdowns>();

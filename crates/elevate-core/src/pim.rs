@@ -746,6 +746,90 @@ impl Pim {
         self.activate(eligible, &plan).await
     }
 
+    /// What the last activation request for `a` carried (justification, ticket, duration), so
+    /// that Extend can ask for "the same again" even when it was made elsewhere.
+    pub async fn last_activation(
+        &self,
+        a: &Assignment,
+    ) -> Result<Option<crate::planner::ActivationInput>, Error> {
+        let token = self.session.token(Self::resource(a), None).await?;
+        let (items, props): (Vec<Value>, bool) = match a.plane {
+            Plane::AzureResource => {
+                let url = self.arm(&format!("{}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests?{API}&$filter=asRequestor()", a.scope.id));
+                let first = self.get(&url, &token, a.plane).await?;
+                (self.follow(first, &token, a.plane).await?, true)
+            }
+            Plane::EntraRole | Plane::Group => {
+                let collection = if a.plane == Plane::EntraRole {
+                    ENTRA_REQUESTS
+                } else {
+                    GROUP_REQUESTS
+                };
+                let first = self
+                    .get(
+                        &self.graph(&format!("{collection}/filterByCurrentUser(on='principal')")),
+                        &token,
+                        a.plane,
+                    )
+                    .await?;
+                (self.follow(first, &token, a.plane).await?, false)
+            }
+        };
+        let same = |r: &Value| -> bool {
+            let p = if props { &r["properties"] } else { r };
+            let action = p["action"]
+                .as_str()
+                .or(p["requestType"].as_str())
+                .unwrap_or_default();
+            if !action.eq_ignore_ascii_case("selfActivate") {
+                return false;
+            }
+            match a.plane {
+                Plane::EntraRole => {
+                    p["roleDefinitionId"]
+                        .as_str()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(&a.id))
+                        && p["directoryScopeId"].as_str() == Some(a.scope.id.as_str())
+                }
+                Plane::Group => {
+                    p["groupId"]
+                        .as_str()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(&a.id))
+                        && p["accessId"].as_str().map(str::to_ascii_lowercase)
+                            == a.access.map(|x| x.as_str().to_string())
+                }
+                Plane::AzureResource => {
+                    p["roleDefinitionId"]
+                        .as_str()
+                        .is_some_and(|x| parse::role_guid(x) == a.id.to_ascii_lowercase())
+                        && p["scope"]
+                            .as_str()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(&a.scope.id))
+                }
+            }
+        };
+        let created = |r: &Value| {
+            parse::time(if props {
+                &r["properties"]["createdOn"]
+            } else {
+                &r["createdDateTime"]
+            })
+        };
+        let Some(last) = items.iter().filter(|r| same(r)).max_by_key(|r| created(r)) else {
+            return Ok(None);
+        };
+        let p = if props { &last["properties"] } else { last };
+        Ok(Some(crate::planner::ActivationInput {
+            justification: p["justification"].as_str().map(str::to_string),
+            ticket_number: p["ticketInfo"]["ticketNumber"].as_str().map(str::to_string),
+            ticket_system: p["ticketInfo"]["ticketSystem"].as_str().map(str::to_string),
+            duration: p["scheduleInfo"]["expiration"]["duration"]
+                .as_str()
+                .and_then(|d| crate::policy::parse_duration(d).ok()),
+            start: None,
+        }))
+    }
+
     /// Deactivates an active (activated) assignment. The five-minute rule is checked by the
     /// caller with `planner::check_deactivation` before calling.
     pub async fn deactivate(&self, a: &Assignment) -> Result<RequestOutcome, Error> {

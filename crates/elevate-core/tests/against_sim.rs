@@ -669,3 +669,67 @@ async fn extend_schedules_a_gapless_activation_at_the_current_end() {
     let permanent = find(&snap.assignments, "Security Reader", Status::Active);
     assert!(rig.pim.extend(permanent, permanent, &plan).await.is_err());
 }
+
+#[tokio::test]
+async fn the_last_activation_gives_the_same_justification_and_duration_again() {
+    let rig = rig().await.signed_in().await;
+    let snap = rig.pim.refresh().await;
+    let ua = find(&snap.assignments, "User Administrator", Status::Eligible).clone();
+    assert!(rig
+        .pim
+        .last_activation(&ua)
+        .await
+        .expect("lookup")
+        .is_none());
+    let input = ActivationInput {
+        justification: Some("quarterly access review".into()),
+        duration: Some(chrono::Duration::minutes(45)),
+        ..Default::default()
+    };
+    let plan = rig
+        .pim
+        .plan(&ua, &input, &Defaults::default())
+        .await
+        .expect("plan");
+    rig.pim.activate(&ua, &plan).await.expect("activate");
+    let last = rig
+        .pim
+        .last_activation(&ua)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(
+        last.justification.as_deref(),
+        Some("quarterly access review")
+    );
+    assert_eq!(last.duration, Some(chrono::Duration::minutes(45)));
+    let dev = snap
+        .assignments
+        .iter()
+        .find(|a| a.name == "Contributor" && a.scope.display_name == "Contoso Development")
+        .expect("c")
+        .clone();
+    let plan = rig
+        .pim
+        .plan(
+            &dev,
+            &ActivationInput {
+                justification: Some("deploy".into()),
+                ..Default::default()
+            },
+            &Defaults::default(),
+        )
+        .await
+        .expect("plan");
+    rig.pim.activate(&dev, &plan).await.expect("activate");
+    assert_eq!(
+        rig.pim
+            .last_activation(&dev)
+            .await
+            .expect("lookup")
+            .expect("found")
+            .justification
+            .as_deref(),
+        Some("deploy")
+    );
+}
