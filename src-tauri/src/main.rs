@@ -85,6 +85,12 @@ fn main() {
     let open_popup = launch.open_popup;
     let demo = launch.demo;
     let app = tauri::Builder::default()
+        // First: a second launch hands over to this one and opens its popup.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Err(err) = popup::open(app) {
+                eprintln!("elevate: could not open the popup: {err}");
+            }
+        }))
         .manage(launch)
         .manage(actions::Core::default())
         .invoke_handler(tauri::generate_handler![

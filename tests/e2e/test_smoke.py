@@ -89,3 +89,14 @@ def test_closing_the_popup_destroys_it_and_keeps_the_tray(desktop: DesktopSessio
     wait_until(lambda: "WebKitWebProcess" not in desktop.window_names(), 20, "the webview process to exit")
     assert app.alive(), "closing the popup must not quit the tray app"
     assert OPEN in desktop.tray.menu().labels()
+
+
+def test_a_second_launch_opens_the_popup_of_the_first(desktop: DesktopSession, app_bin: str) -> None:
+    first = desktop.start_app(app_bin)
+    desktop.tray.wait_registered(timeout=60)
+    assert not desktop.window_viewable("Elevate")
+    second = desktop.spawn("app-second", [app_bin])
+    wait_until(lambda: not second.alive(), 15, "the second launch to hand over and exit")
+    wait_until(lambda: desktop.window_viewable("Elevate"), 15, "the first instance's popup")
+    assert first.alive()
+    assert len(desktop.tray.items) == 1, "one tray icon"

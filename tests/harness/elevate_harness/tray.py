@@ -115,7 +115,9 @@ class TrayHost:
                 item = TrayItem(msg.sender, service)
             else:
                 item = TrayItem(service, "/StatusNotifierItem")
-            self.items.append(item)
+            # libayatana registers again when its menu or icon changes: one item, not two.
+            if item not in self.items:
+                self.items.append(item)
             self._watcher.StatusNotifierItemRegistered(f"{item.bus_name}{item.path}")
         elif msg.message_type == MessageType.SIGNAL and msg.interface in (SNI, DBUSMENU):
             self.signals.append((msg.member, msg.sender))
