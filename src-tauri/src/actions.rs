@@ -33,11 +33,26 @@ pub async fn ready(app: &AppHandle) -> Result<Arc<AppState>, Error> {
 /// Refreshes, then updates the tray and tells the popup.
 pub async fn refresh(app: &AppHandle) -> Result<View, Error> {
     let state = ready(app).await?;
-    let (view, ended) = state.refresh().await;
+    let (view, ended, decisions) = state.refresh().await;
     let _ = crate::tray::update(app, &view, state.tray_state(), state.demo);
     let _ = app.emit("view", &view);
     for due in ended {
         crate::notify::due(app, &due);
+    }
+    for (label, approved) in decisions {
+        if approved {
+            crate::notify::message(
+                app,
+                &format!("{label} approved"),
+                "The request was approved and the access is active.",
+            );
+        } else {
+            crate::notify::message(
+                app,
+                &format!("{label}: request ended without access"),
+                "The request was denied, expired or cancelled elsewhere.",
+            );
+        }
     }
     Ok(view)
 }
@@ -105,6 +120,7 @@ pub async fn extend(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error>
 pub async fn cancel(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error> {
     let state = ready(app).await?;
     let a = find(&state.cached(), key, Status::PendingApproval)?;
+    state.cancelled_here(key);
     let out = state.pim.cancel(&a).await;
     let _ = refresh(app).await;
     out

@@ -72,7 +72,13 @@ async fn start(app: tauri::AppHandle, demo: bool) {
                 shown = Some(now);
             }
         }
-        if ticks.is_multiple_of(24) {
+        // Every 2 minutes, or every 20 seconds while a request waits for a decision.
+        let pending = app
+            .state::<actions::Core>()
+            .0
+            .get()
+            .is_some_and(|s| s.has_pending());
+        if ticks.is_multiple_of(24) || (pending && ticks.is_multiple_of(4)) {
             let _ = actions::refresh(&app).await;
         } else if ticks.is_multiple_of(6) {
             tray::tick(&app);

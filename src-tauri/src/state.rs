@@ -33,6 +33,7 @@ pub struct AppState {
     pub defaults: Defaults,
     pub reminder_minutes: i64,
     pub view: Mutex<Option<View>>,
+    cancelled: Mutex<Vec<String>>,
     pub demo: bool,
     /// Keeps the embedded demo tenant alive for the app's lifetime.
     _sim: Option<elevate_sim::SimServer>,
@@ -90,6 +91,7 @@ impl AppState {
             defaults,
             reminder_minutes: 15,
             view: Mutex::new(None),
+            cancelled: Mutex::new(vec![]),
             demo: true,
             _sim: Some(sim),
         })
@@ -123,13 +125,16 @@ impl AppState {
             defaults: config.defaults,
             reminder_minutes: reminder,
             view: Mutex::new(None),
+            cancelled: Mutex::new(vec![]),
             demo: false,
             _sim: None,
         })
     }
 
-    /// Refreshes; returns the view and what the schedule says ended meanwhile.
-    pub async fn refresh(&self) -> (View, Vec<Due>) {
+    /// Refreshes; returns the view, what the schedule says ended meanwhile, and the
+    /// decisions on requests that were pending (label, approved).
+    pub async fn refresh(&self) -> (View, Vec<Due>, Vec<(String, bool)>) {
+        let before = self.cached();
         let snapshot = self.pim.refresh().await;
         let now = self.clock.now();
         let ended = self
@@ -137,13 +142,57 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .update(&snapshot.assignments, now);
+        let mut decisions = vec![];
+        if let Some(before) = &before {
+            let cancelled =
+                std::mem::take(&mut *self.cancelled.lock().unwrap_or_else(|p| p.into_inner()));
+            for was in before
+                .snapshot
+                .assignments
+                .iter()
+                .filter(|a| a.status == Status::PendingApproval)
+            {
+                let still = snapshot
+                    .assignments
+                    .iter()
+                    .any(|a| a.key == was.key && a.status == Status::PendingApproval);
+                // A plane that failed this time tells nothing about its requests.
+                let plane_failed = snapshot.failures.iter().any(|f| f.plane == was.plane);
+                if still || plane_failed || cancelled.contains(&was.key) {
+                    continue;
+                }
+                let active = snapshot
+                    .assignments
+                    .iter()
+                    .any(|a| a.key == was.key && a.status == Status::Active);
+                decisions.push((was.label(), active));
+            }
+        }
         let view = View {
             account: self.pim.session().identity(),
             snapshot,
             refreshed_at: now.timestamp_millis(),
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
-        (view, ended)
+        (view, ended, decisions)
+    }
+
+    /// Requests the user cancelled here: their end is not news.
+    pub fn cancelled_here(&self, key: &str) {
+        self.cancelled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(key.to_string());
+    }
+
+    /// Whether a request waits for a decision (then the view refreshes more often).
+    pub fn has_pending(&self) -> bool {
+        self.cached().is_some_and(|v| {
+            v.snapshot
+                .assignments
+                .iter()
+                .any(|a| a.status == Status::PendingApproval)
+        })
     }
 
     /// Reminders due now.

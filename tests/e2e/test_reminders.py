@@ -28,18 +28,23 @@ def control(base: str, method: str, path: str, body: object = None) -> object:
     return json.loads(raw) if raw else None
 
 
-def test_reminder_then_extend_from_the_notification(desktop: DesktopSession, app_bin: str) -> None:
+def demo_with_cli(desktop: DesktopSession, app_bin: str) -> tuple[str, str, dict[str, str]]:
+    """The app on its demo tenant, and elevatectl signed in to the same tenant (acting
+    "elsewhere", like the portal). Returns the tenant's base URL, elevatectl and its env."""
     cli_bin = os.environ.get("ELEVATE_CLI_BIN", "")
     if not Path(cli_bin).is_file():
         pytest.fail("ELEVATE_CLI_BIN must name the built elevatectl: run through `make test`")
     app = desktop.start_app(app_bin, "--demo")
     desktop.tray.wait_registered(timeout=60)
     base = wait_until(lambda: (m := re.search(r"demo tenant at (http://127\.0\.0\.1:\d+)", app.output())) and m.group(1), 30, "the demo tenant's address")
-    tenant = json.loads(urllib.request.urlopen(f"{base}/_sim/settings", timeout=5).read())
-    assert tenant["autoSignIn"], "the demo signs in by itself"
     env = {"ELEVATE_CLOUD": "custom", "ELEVATE_TENANT_ID": "8f1d7c52-3b0a-4a9e-9c21-6d0e5f4b2a10", "ELEVATE_CLIENT_ID": CLIENT,
            "ELEVATE_LOGIN_URL": f"{base}/login", "ELEVATE_GRAPH_URL": f"{base}/graph", "ELEVATE_ARM_URL": f"{base}/arm"}
     assert desktop.run_command([cli_bin, "login", "--device-code"], env=env, name="elevatectl").returncode == 0
+    return base, cli_bin, env
+
+
+def test_reminder_then_extend_from_the_notification(desktop: DesktopSession, app_bin: str) -> None:
+    base, cli_bin, env = demo_with_cli(desktop, app_bin)
     out = desktop.run_command([cli_bin, "activate", "User Administrator", "-j", "reminder test", "--duration", "30m"], env=env, name="elevatectl")
     assert out.returncode == 0, out.stderr
 
@@ -63,3 +68,18 @@ def test_reminder_then_extend_from_the_notification(desktop: DesktopSession, app
     starts = sorted(a["start"] for a in activations)
     ends = sorted(a["end"] for a in activations)
     assert starts[1] == ends[0], "the new activation starts when the current one ends"
+
+
+def test_a_pending_request_is_followed_and_its_approval_notified(desktop: DesktopSession, app_bin: str) -> None:
+    base, cli_bin, env = demo_with_cli(desktop, app_bin)
+    out = desktop.run_command([cli_bin, "activate", "Privileged Role Administrator", "-j", "audit"], env=env, name="elevatectl")
+    assert out.returncode == 1, out.stderr  # pending approval
+    desktop.tray.click("Refresh")
+    wait_until(lambda: "Privileged Role Administrator · waiting for approval" in desktop.tray.menu().labels(), 20, "the pending request in the tray")
+    wait_until(lambda: images_differ(desktop.tray.icon_file(), ICONS / "pending.png") == 0, 20, "the pending icon")
+    assert "Cancel request" in desktop.tray.menu().labels()
+    pending = control(base, "GET", "approvals")
+    control(base, "POST", f"approvals/{pending[0]['id']}/approve")
+    note = desktop.notifications.wait_for("Privileged Role Administrator approved", timeout=40)
+    assert "active" in note.body
+    wait_until(lambda: images_differ(desktop.tray.icon_file(), ICONS / "active.png") == 0, 20, "the active icon")
