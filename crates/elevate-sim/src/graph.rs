@@ -659,48 +659,31 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             Resp::json(200, &select(v, ctx.req.q("$select")))
         }
         Route::EntraEligible => {
-            let mut items = vec![];
-            for e in t.eligibilities_of(&me, Plane::Entra) {
-                let mut v = entra_eligible(e);
-                expand(
-                    t,
-                    ctx.req,
-                    &mut v,
-                    &["roledefinition", "principal", "directoryscope", "appscope"],
-                    "unifiedRoleEligibilityScheduleInstance",
-                )?;
-                items.push(v);
-            }
-            collection(
+            let items = t
+                .eligibilities_of(&me, Plane::Entra)
+                .map(entra_eligible)
+                .collect();
+            listing(
                 ctx,
-                "Collection(unifiedRoleEligibilityScheduleInstance)",
                 items,
-            )
+                &["roledefinition", "principal", "directoryscope", "appscope"],
+                "unifiedRoleEligibilityScheduleInstance",
+            )?
         }
         Route::EntraActive => {
-            let mut items = vec![];
-            for a in t.actives_of(&me, Plane::Entra) {
-                let mut v = entra_active(a);
-                expand(
-                    t,
-                    ctx.req,
-                    &mut v,
-                    &[
-                        "roledefinition",
-                        "principal",
-                        "directoryscope",
-                        "appscope",
-                        "activatedusing",
-                    ],
-                    "unifiedRoleAssignmentScheduleInstance",
-                )?;
-                items.push(v);
-            }
-            collection(
+            let items = t.actives_of(&me, Plane::Entra).map(entra_active).collect();
+            listing(
                 ctx,
-                "Collection(unifiedRoleAssignmentScheduleInstance)",
                 items,
-            )
+                &[
+                    "roledefinition",
+                    "principal",
+                    "directoryscope",
+                    "appscope",
+                    "activatedusing",
+                ],
+                "unifiedRoleAssignmentScheduleInstance",
+            )?
         }
         Route::EntraRequestsMine => {
             let mut items = vec![];
@@ -792,61 +775,37 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             Resp::empty(204)
         }
         Route::GroupEligible => {
-            let mut items = vec![];
-            for e in t.eligibilities_of(&me, Plane::Group) {
-                let mut v = group_eligible(e);
-                expand(
-                    t,
-                    ctx.req,
-                    &mut v,
-                    &["group", "principal"],
-                    "privilegedAccessGroupEligibilityScheduleInstance",
-                )?;
-                items.push(v);
-            }
-            collection(
+            let items = t
+                .eligibilities_of(&me, Plane::Group)
+                .map(group_eligible)
+                .collect();
+            listing(
                 ctx,
-                "Collection(privilegedAccessGroupEligibilityScheduleInstance)",
                 items,
-            )
+                &["group", "principal"],
+                "privilegedAccessGroupEligibilityScheduleInstance",
+            )?
         }
         Route::GroupActive => {
-            let mut items = vec![];
-            for a in t.actives_of(&me, Plane::Group) {
-                let mut v = group_active(a);
-                expand(
-                    t,
-                    ctx.req,
-                    &mut v,
-                    &["group", "principal", "activatedusing"],
-                    "privilegedAccessGroupAssignmentScheduleInstance",
-                )?;
-                items.push(v);
-            }
-            collection(
+            let items = t.actives_of(&me, Plane::Group).map(group_active).collect();
+            listing(
                 ctx,
-                "Collection(privilegedAccessGroupAssignmentScheduleInstance)",
                 items,
-            )
+                &["group", "principal", "activatedusing"],
+                "privilegedAccessGroupAssignmentScheduleInstance",
+            )?
         }
         Route::GroupRequestsMine => {
-            let mut items = vec![];
-            for r in t.requests_of(&me, Plane::Group) {
-                let mut v = group_request(r);
-                expand(
-                    t,
-                    ctx.req,
-                    &mut v,
-                    &["group", "principal", "activatedusing", "targetschedule"],
-                    "privilegedAccessGroupAssignmentScheduleRequest",
-                )?;
-                items.push(v);
-            }
-            collection(
+            let items = t
+                .requests_of(&me, Plane::Group)
+                .map(group_request)
+                .collect();
+            listing(
                 ctx,
-                "Collection(privilegedAccessGroupAssignmentScheduleRequest)",
                 items,
-            )
+                &["group", "principal", "activatedusing", "targetschedule"],
+                "privilegedAccessGroupAssignmentScheduleRequest",
+            )?
         }
         Route::GroupRequest(id) => {
             let r = t
@@ -906,6 +865,16 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::Policies => policies(ctx)?,
         Route::Batch => unreachable_batch(),
     })
+}
+
+/// A collection of rendered items with `$expand` applied to each, then paged.
+fn listing(ctx: &Ctx, items: Vec<Value>, allowed: &[&str], type_name: &str) -> Result<Resp, Resp> {
+    let mut out = Vec::with_capacity(items.len());
+    for mut v in items {
+        expand(ctx.tenant, ctx.req, &mut v, allowed, type_name)?;
+        out.push(v);
+    }
+    Ok(collection(ctx, &format!("Collection({type_name})"), out))
 }
 
 fn unreachable_batch() -> Resp {
