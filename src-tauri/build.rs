@@ -10,6 +10,7 @@ fn main() {
             "activate",
             "deactivate",
             "cancel",
+            "sign_in",
         ]),
     ))
     .expect("failed to run tauri-build");

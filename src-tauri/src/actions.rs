@@ -117,6 +117,14 @@ pub async fn extend(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error>
     out
 }
 
+/// Signs in through the system browser, then refreshes. A plane whose consent fails is
+/// reported by the refresh like any failing plane.
+pub async fn sign_in(app: &AppHandle) -> Result<View, Error> {
+    let state = ready(app).await?;
+    state.pim.session().sign_in(None).await?;
+    refresh(app).await
+}
+
 pub async fn cancel(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error> {
     let state = ready(app).await?;
     let a = find(&state.cached(), key, Status::PendingApproval)?;

@@ -49,3 +49,8 @@ pub async fn deactivate(app: AppHandle, key: String) -> Result<RequestOutcome, E
 pub async fn cancel(app: AppHandle, key: String) -> Result<RequestOutcome, ErrorPayload> {
     Ok(crate::actions::cancel(&app, &key).await?)
 }
+
+#[tauri::command]
+pub async fn sign_in(app: AppHandle) -> Result<View, ErrorPayload> {
+    Ok(crate::actions::sign_in(&app).await?)
+}

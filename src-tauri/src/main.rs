@@ -106,7 +106,8 @@ fn main() {
             commands::refresh,
             commands::activate,
             commands::deactivate,
-            commands::cancel
+            commands::cancel,
+            commands::sign_in
         ])
         .setup(move |app| {
             // The tray first (it is what the user waits for); the tenant connects behind it.

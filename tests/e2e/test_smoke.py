@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 
 from elevate_harness import DesktopSession
 from elevate_harness.session import images_differ, wait_until
@@ -54,6 +55,10 @@ def test_tray_menu_opens_the_popup_and_webdriver_reads_it(desktop: DesktopSessio
         footer = driver.text(driver.find("footer"))
         assert re.fullmatch(r"Elevate \d+\.\d+\.\d+ · (demo tenant|your tenant)", footer), footer
         assert driver.attribute(driver.find("button.close"), "aria-label") == "Close Elevate"
+        # Not signed in (no tenant configured here): one Sign in button, not error banners.
+        assert driver.text(driver.wait_for(".signin button", timeout=10)) == "Sign in"
+
+        time.sleep(0.5)  # let the page paint before the artifact screenshots
 
         shot = driver.screenshot(desktop.artifacts / "popup-webdriver.png")
         assert shot.stat().st_size > 1000

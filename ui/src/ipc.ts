@@ -52,6 +52,7 @@ export interface Backend {
   activate: (form: ActivationForm) => Promise<RequestOutcome>;
   deactivate: (key: string) => Promise<RequestOutcome>;
   cancel: (key: string) => Promise<RequestOutcome>;
+  signIn: () => Promise<View>;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
   onError: (handler: (error: ErrorPayload) => void) => void;
@@ -65,6 +66,7 @@ export const tauriBackend: Backend = {
   activate: (form) => call<RequestOutcome>("activate", { form }),
   deactivate: (key) => call<RequestOutcome>("deactivate", { key }),
   cancel: (key) => call<RequestOutcome>("cancel", { key }),
+  signIn: () => call<View>("sign_in"),
   onView: (handler) => {
     void listen<View>("view", (event) => {
       handler(event.payload);

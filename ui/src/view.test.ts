@@ -63,6 +63,7 @@ function backend(over: Partial<Backend> = {}): Backend {
     activate: vi.fn(() => Promise.resolve({ state: "active" as const, requestId: "r1", status: "Provisioned", reconciled: false })),
     deactivate: vi.fn(() => Promise.resolve({ state: "revoked" as const, requestId: "r2", status: "Revoked", reconciled: false })),
     cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
+    signIn: vi.fn(() => Promise.resolve(view())),
     onView: () => undefined,
     onError: () => undefined,
     ...over,
@@ -187,6 +188,20 @@ describe("popup", () => {
     await mount(r, backend({ view: () => Promise.resolve(v) }), () => NOW);
     expect(r.querySelector(".banner [role=alert]")?.textContent).toBe("Azure: Azure resources is unavailable");
     expect(r.querySelectorAll("li.item")).toHaveLength(2);
+  });
+});
+
+describe("signed out", () => {
+  it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, refreshedAt: NOW };
+    const signIn = vi.fn(() => Promise.resolve(view()));
+    const r = root();
+    await mount(r, backend({ view: () => Promise.resolve(signedOut), signIn }), () => NOW);
+    expect(r.querySelectorAll(".banner [role=alert]")).toHaveLength(0);
+    r.querySelector<HTMLButtonElement>('.signin button')?.click();
+    await flush();
+    expect(signIn).toHaveBeenCalledTimes(1);
+    expect(r.querySelectorAll("li.item")).toHaveLength(5);
   });
 });
 

@@ -141,10 +141,28 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     const items = visible();
     state.selected = Math.min(state.selected, Math.max(0, items.length - 1));
     list.replaceChildren(...items.map(itemView));
-    if (state.view && items.length === 0) list.append(el("li", { class: "empty" }, state.query ? "Nothing matches your search." : "No assignments."));
-    banner.replaceChildren(
-      ...(state.view?.snapshot.failures ?? []).map((f) => errorView({ code: f.error.code, message: `${PLANE_NAMES[f.plane]}: ${f.error.message}` })),
-    );
+    if (state.view?.account && items.length === 0) list.append(el("li", { class: "empty" }, state.query ? "Nothing matches your search." : "No assignments."));
+    const failures = state.view?.snapshot.failures ?? [];
+    if (state.view && !state.view.account) {
+      // Nobody signed in: one button, not three error messages.
+      const button = el("button", { type: "button", class: "primary", "aria-label": "Sign in" }, "Sign in");
+      button.addEventListener("click", () => {
+        button.disabled = true;
+        button.textContent = "Waiting for the browser…";
+        void backend.signIn().then(
+          (v) => {
+            state.view = v;
+            render();
+          },
+          (err: unknown) => {
+            banner.replaceChildren(errorView(toErrorPayload(err)));
+          },
+        );
+      });
+      banner.replaceChildren(el("div", { class: "signin" }, el("p", {}, "Sign in to see and activate your roles."), button));
+    } else {
+      banner.replaceChildren(...failures.map((f) => errorView({ code: f.error.code, message: `${PLANE_NAMES[f.plane]}: ${f.error.message}` })));
+    }
     account.textContent = state.view?.account?.username ?? "";
     root.dataset.count = String(items.length);
   }
