@@ -11,6 +11,7 @@ fn main() {
             "deactivate",
             "cancel",
             "sign_in",
+            "toggle_favorite",
         ]),
     ))
     .expect("failed to run tauri-build");

@@ -117,6 +117,89 @@ pub async fn extend(app: &AppHandle, key: &str) -> Result<RequestOutcome, Error>
     out
 }
 
+/// Adds `form.key` to the favorites with what the form holds, or removes it when it is one.
+pub async fn toggle_favorite(app: &AppHandle, form: &ActivationForm) -> Result<View, Error> {
+    let state = ready(app).await?;
+    let (favorites, _) = state.data.load_favorites()?;
+    if favorites.iter().any(|f| f.key == form.key) {
+        state.data.remove_favorite(&form.key)?;
+    } else {
+        let a = find(&state.cached(), &form.key, Status::Eligible)?;
+        let label = if a.plane == elevate_core::model::Plane::AzureResource {
+            format!("{} on {}", a.label(), a.scope.display_name)
+        } else {
+            a.label()
+        };
+        let duration = form.input()?.duration.map(elevate_core::policy::iso);
+        state.data.upsert_favorite(elevate_core::store::Favorite {
+            key: form.key.clone(),
+            label,
+            justification: form.justification.clone(),
+            ticket_number: form.ticket_number.clone(),
+            ticket_system: form.ticket_system.clone(),
+            duration,
+        })?;
+    }
+    refresh(app).await
+}
+
+/// One click on a favorite in the tray: activates it with what it saved. When the policy
+/// needs something it did not save, the popup opens on it instead (never a silent failure).
+pub async fn activate_favorite(app: &AppHandle, key: &str) -> Result<(), Error> {
+    let state = ready(app).await?;
+    let (favorites, _) = state.data.load_favorites()?;
+    let fav = favorites
+        .into_iter()
+        .find(|f| f.key == key)
+        .ok_or_else(|| Error::InvalidInput("That favorite was removed.".into()))?;
+    let view = state.cached();
+    if view.as_ref().is_some_and(|v| {
+        v.snapshot
+            .assignments
+            .iter()
+            .any(|a| a.key == key && matches!(a.status, Status::Active | Status::PendingApproval))
+    }) {
+        crate::notify::message(
+            app,
+            &format!("{} is already active or requested", fav.label),
+            "Nothing was sent.",
+        );
+        return Ok(());
+    }
+    let a = find(&view, key, Status::Eligible)?;
+    let form = ActivationForm {
+        key: key.into(),
+        justification: fav.justification,
+        ticket_number: fav.ticket_number,
+        ticket_system: fav.ticket_system,
+        duration: fav.duration,
+    };
+    let plan = match state.pim.plan(&a, &form.input()?, &state.defaults).await {
+        Ok(p) => p,
+        Err(Error::PolicyRefused { .. }) => {
+            crate::popup::open(app).map_err(|e| Error::Unsupported(e.to_string()))?;
+            let _ = app.emit("focus", key);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let out = state.pim.activate(&a, &plan).await;
+    let _ = refresh(app).await;
+    let out = out?;
+    let what = match out.state {
+        elevate_core::pim::RequestState::PendingApproval => "waits for approval",
+        elevate_core::pim::RequestState::Scheduled => "is scheduled",
+        elevate_core::pim::RequestState::Provisioning => "is being provisioned",
+        _ => "is active",
+    };
+    crate::notify::message(
+        app,
+        &format!("{} {what}", fav.label),
+        "Activated from your favorites.",
+    );
+    Ok(())
+}
+
 /// Signs in through the system browser, then refreshes. A plane whose consent fails is
 /// reported by the refresh like any failing plane.
 pub async fn sign_in(app: &AppHandle) -> Result<View, Error> {
@@ -157,6 +240,8 @@ pub fn on_menu(app: &AppHandle, id: &str) {
             extend(&app, key).await.map(|_| ())
         } else if let Some(key) = id.strip_prefix("cancel:") {
             cancel(&app, key).await.map(|_| ())
+        } else if let Some(key) = id.strip_prefix("fav:") {
+            activate_favorite(&app, key).await
         } else {
             Ok(())
         };

@@ -54,3 +54,8 @@ pub async fn cancel(app: AppHandle, key: String) -> Result<RequestOutcome, Error
 pub async fn sign_in(app: AppHandle) -> Result<View, ErrorPayload> {
     Ok(crate::actions::sign_in(&app).await?)
 }
+
+#[tauri::command]
+pub async fn toggle_favorite(app: AppHandle, form: ActivationForm) -> Result<View, ErrorPayload> {
+    Ok(crate::actions::toggle_favorite(&app, &form).await?)
+}

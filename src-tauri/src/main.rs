@@ -107,7 +107,8 @@ fn main() {
             commands::activate,
             commands::deactivate,
             commands::cancel,
-            commands::sign_in
+            commands::sign_in,
+            commands::toggle_favorite
         ])
         .setup(move |app| {
             // The tray first (it is what the user waits for); the tenant connects behind it.

@@ -28,6 +28,7 @@ impl Clock for DemoClock {
 
 pub struct AppState {
     pub pim: Arc<Pim>,
+    pub data: DataDir,
     pub clock: Arc<dyn Clock>,
     pub scheduler: Mutex<Scheduler>,
     pub defaults: Defaults,
@@ -84,8 +85,13 @@ impl AppState {
             justification: None,
             ..Defaults::default()
         };
+        // The demo keeps its favorites apart from a real tenant's.
+        let data = DataDir::platform()
+            .map(|d| DataDir(d.0.join("demo")))
+            .unwrap_or_else(|| DataDir(std::env::temp_dir().join("elevate-demo")));
         Ok(AppState {
             pim: Arc::new(pim),
+            data,
             clock,
             scheduler: Mutex::new(Scheduler::new(&[15, 5])),
             defaults,
@@ -114,12 +120,13 @@ impl AppState {
             Arc::from(store),
             Arc::new(elevate_core::auth::SystemOpener),
         )
-        .with_data_dir(data.0);
+        .with_data_dir(data.0.clone());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let pim = Pim::new(Arc::new(session), clock.clone());
         let reminder = config.reminders.iter().max().copied().unwrap_or(15) as i64;
         Ok(AppState {
             pim: Arc::new(pim),
+            data,
             clock,
             scheduler: Mutex::new(Scheduler::new(&config.reminders)),
             defaults: config.defaults,
@@ -168,9 +175,15 @@ impl AppState {
                 decisions.push((was.label(), active));
             }
         }
+        let favorites = self
+            .data
+            .load_favorites()
+            .map(|(f, _)| f)
+            .unwrap_or_default();
         let view = View {
             account: self.pim.session().identity(),
             snapshot,
+            favorites,
             refreshed_at: now.timestamp_millis(),
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());

@@ -60,6 +60,24 @@ fn menu(app: &AppHandle, view: Option<&View>, demo: bool) -> tauri::Result<Menu<
     let mut handles = countdowns.0.lock().unwrap_or_else(|p| p.into_inner());
     handles.clear();
     if let Some(view) = view {
+        // Favorites first: one click activates with what they saved.
+        for f in &view.favorites {
+            let busy = view
+                .snapshot
+                .assignments
+                .iter()
+                .any(|a| a.key == f.key && a.status != Status::Eligible);
+            menu.append(&MenuItem::with_id(
+                app,
+                format!("fav:{}", f.key),
+                format!("★ {}", f.label),
+                !busy,
+                None::<&str>,
+            )?)?;
+        }
+        if !view.favorites.is_empty() {
+            menu.append(&PredefinedMenuItem::separator(app)?)?;
+        }
         let mut any = false;
         for a in view.snapshot.assignments.iter().filter(|a| {
             a.status == Status::Active && a.assignment_type == Some(AssignmentType::Activated)

@@ -49,7 +49,7 @@ def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app
         search = driver.find("input.search")
         driver.send_keys(search, "user admin directory")
         wait_until(lambda: driver.execute("return document.querySelectorAll('li.item').length") == 1, 10, "the search to narrow the list")
-        driver.click(driver.find(f'li[data-key="{UA}"] button'))
+        driver.click(driver.find(f'li[data-key="{UA}"] button.primary'))
         form = driver.wait_for(f'li[data-key="{UA}"] form', timeout=10)
         assert form, "User Administrator requires a justification: the popup asks for it inline"
         driver.send_keys(driver.find(f'li[data-key="{UA}"] input[name="justification"]'), "demo e2e")
@@ -66,5 +66,29 @@ def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app
         time.sleep(0.5)  # let the page paint the new state before the artifact screenshot
         shot = driver.screenshot(desktop.artifacts / "popup-demo-active.png")
         shutil.copy(shot, ARTIFACTS / "popup-demo-active.png")
+    finally:
+        driver.quit()
+
+
+SEC = "entraRole:194ae4cb-b126-40b2-bd5b-6091b380977d:/"
+
+
+def test_a_starred_favorite_activates_from_the_tray_in_one_click(desktop: DesktopSession, app_bin: str) -> None:
+    driver = open_popup_with_webdriver(desktop, app_bin, "--demo")
+    try:
+        driver.wait_for("#app[data-ready='true']", timeout=30)
+        # Security Administrator needs a justification and a ticket: type them, then star it.
+        driver.click(driver.find(f'li[data-key="{SEC}"] button.primary'))
+        driver.wait_for(f'li[data-key="{SEC}"] form', timeout=10)
+        driver.send_keys(driver.find(f'li[data-key="{SEC}"] input[name="justification"]'), "SOC shift")
+        driver.send_keys(driver.find(f'li[data-key="{SEC}"] input[name="ticket"]'), "INC-7")
+        driver.click(driver.find(f'li[data-key="{SEC}"] button.star'))
+        driver.wait_for(f'li[data-key="{SEC}"] button.star[aria-pressed="true"]', timeout=10)
+        # (The WebDriver session owns the app: the tray part happens before it ends.)
+        wait_until(lambda: "★ Security Administrator" in desktop.tray.menu().labels(), 20, "the favorite in the tray menu")
+        desktop.tray.click("★ Security Administrator")
+        note = desktop.notifications.wait_for("Security Administrator is active", timeout=30)
+        assert note.app_name == "Elevate"
+        wait_until(lambda: any(l.startswith("Security Administrator · ") for l in desktop.tray.menu().labels()), 20, "the activation in the tray")
     finally:
         driver.quit()

@@ -53,6 +53,9 @@ export interface Backend {
   deactivate: (key: string) => Promise<RequestOutcome>;
   cancel: (key: string) => Promise<RequestOutcome>;
   signIn: () => Promise<View>;
+  toggleFavorite: (form: ActivationForm) => Promise<View>;
+  /** The backend asks to open the form of one assignment (a favorite that needs input). */
+  onFocus: (handler: (key: string) => void) => void;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
   onError: (handler: (error: ErrorPayload) => void) => void;
@@ -67,6 +70,12 @@ export const tauriBackend: Backend = {
   deactivate: (key) => call<RequestOutcome>("deactivate", { key }),
   cancel: (key) => call<RequestOutcome>("cancel", { key }),
   signIn: () => call<View>("sign_in"),
+  toggleFavorite: (form) => call<View>("toggle_favorite", { form }),
+  onFocus: (handler) => {
+    void listen<string>("focus", (event) => {
+      handler(event.payload);
+    });
+  },
   onView: (handler) => {
     void listen<View>("view", (event) => {
       handler(event.payload);

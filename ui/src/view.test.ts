@@ -50,6 +50,7 @@ function view(list: Assignment[] = items): View {
   return {
     account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
     snapshot: { assignments: list, failures: [] },
+    favorites: [],
     refreshedAt: NOW,
   };
 }
@@ -64,6 +65,8 @@ function backend(over: Partial<Backend> = {}): Backend {
     deactivate: vi.fn(() => Promise.resolve({ state: "revoked" as const, requestId: "r2", status: "Revoked", reconciled: false })),
     cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
     signIn: vi.fn(() => Promise.resolve(view())),
+    toggleFavorite: vi.fn(() => Promise.resolve(view())),
+    onFocus: () => undefined,
     onView: () => undefined,
     onError: () => undefined,
     ...over,
@@ -120,7 +123,7 @@ describe("popup", () => {
   it("activates in one click when the policy asks for nothing", async () => {
     const b = backend();
     await mount(r, b, () => NOW);
-    r.querySelector<HTMLButtonElement>('[data-key="ua"] button')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="ua"] button.primary')?.click();
     await flush();
     expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null } satisfies ActivationForm);
   });
@@ -128,7 +131,7 @@ describe("popup", () => {
   it("asks inline for justification and ticket when required, then sends them", async () => {
     const b = backend();
     await mount(r, b, () => NOW);
-    r.querySelector<HTMLButtonElement>('[data-key="sec"] button')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="sec"] button.primary')?.click();
     const form = r.querySelector<HTMLFormElement>('[data-key="sec"] form');
     expect(form).not.toBeNull();
     expect(b.activate).not.toHaveBeenCalled();
@@ -150,7 +153,7 @@ describe("popup", () => {
       activate: () => Promise.reject(new ElevateError({ code: "policy", message: "User Administrator requires a justification" })),
     });
     await mount(r, b, () => NOW);
-    r.querySelector<HTMLButtonElement>('[data-key="ua"] button')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="ua"] button.primary')?.click();
     await flush();
     const alert = r.querySelector('[data-key="ua"] [role="alert"]');
     expect(alert?.textContent).toBe("User Administrator requires a justification");
@@ -173,8 +176,8 @@ describe("popup", () => {
   it("deactivates, cancels, and closes on Escape", async () => {
     const b = backend();
     await mount(r, b, () => NOW);
-    r.querySelector<HTMLButtonElement>('[data-key="reader"] button')?.click();
-    r.querySelector<HTMLButtonElement>('[data-key="ga"] button')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="reader"] button.secondary')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="ga"] button.secondary')?.click();
     await flush();
     expect(b.deactivate).toHaveBeenCalledWith("reader");
     expect(b.cancel).toHaveBeenCalledWith("ga");
@@ -191,9 +194,34 @@ describe("popup", () => {
   });
 });
 
+describe("favorites", () => {
+  it("stars an item with what its open form holds, and shows the star filled after", async () => {
+    const starredView = view();
+    starredView.favorites = [{ key: "sec", label: "Security Administrator", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: "PT2H" }];
+    const toggleFavorite = vi.fn(() => Promise.resolve(starredView));
+    let focus: ((key: string) => void) | undefined;
+    const r = root();
+    await mount(r, backend({ toggleFavorite, onFocus: (h) => { focus = h; } }), () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="sec"] button.primary')?.click();
+    const form = r.querySelector<HTMLFormElement>('[data-key="sec"] form');
+    const j = form?.querySelector<HTMLInputElement>('[name="justification"]');
+    const t = form?.querySelector<HTMLInputElement>('[name="ticket"]');
+    if (!j || !t) throw new Error("form");
+    j.value = "soc";
+    t.value = "T-1";
+    r.querySelector<HTMLButtonElement>('[data-key="sec"] button.star')?.click();
+    await flush();
+    expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null });
+    expect(r.querySelector('[data-key="sec"] button.star')?.getAttribute("aria-pressed")).toBe("true");
+    // A favorite that needs input opens its form on request of the backend.
+    focus?.("ua");
+    expect(r.querySelector('[data-key="ua"] form')).not.toBeNull();
+  });
+});
+
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, refreshedAt: NOW };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW };
     const signIn = vi.fn(() => Promise.resolve(view()));
     const r = root();
     await mount(r, backend({ view: () => Promise.resolve(signedOut), signIn }), () => NOW);

@@ -130,7 +130,26 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       action.addEventListener("click", () => void act(a, () => backend.cancel(a.key)));
     }
     if (action && busy) action.disabled = true;
-    li.append(el("div", { class: "body" }, title, meta, tags), ...(action ? [action] : []));
+    const extras: HTMLElement[] = [];
+    if (a.status === "eligible") {
+      const starred = state.view?.favorites.some((f) => f.key === a.key) ?? false;
+      const star = el("button", { type: "button", class: `icon star${starred ? " on" : ""}`, "aria-pressed": String(starred), "aria-label": starred ? `Remove ${label(a)} from favorites` : `Add ${label(a)} to favorites` }, starred ? "★" : "☆");
+      star.addEventListener("click", () => {
+        // Saves what the open form holds (justification, ticket, duration), if any.
+        const row = Array.from(list.querySelectorAll<HTMLLIElement>("li.item")).find((li) => li.dataset.key === a.key);
+        const form = state.formFor === a.key ? (row?.querySelector("form") ?? null) : null;
+        const data = form ? new FormData(form) : null;
+        const value = (name: string): string | null => {
+          const v = data?.get(name);
+          return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+        };
+        void act(a, async () => {
+          state.view = await backend.toggleFavorite({ key: a.key, justification: value("justification"), ticketNumber: value("ticket"), ticketSystem: value("ticketSystem"), duration: value("duration") });
+        });
+      });
+      extras.push(star);
+    }
+    li.append(el("div", { class: "body" }, title, meta, tags), ...extras, ...(action ? [action] : []));
     const error = state.errors.get(a.key);
     if (error) li.append(errorView(error));
     if (state.formFor === a.key) li.append(formView(a));
@@ -170,6 +189,14 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   backend.onView((view) => {
     state.view = view;
     render();
+  });
+  backend.onFocus((key) => {
+    state.query = "";
+    search.value = "";
+    state.formFor = key;
+    state.selected = Math.max(0, visible().findIndex((a) => a.key === key));
+    render();
+    list.querySelector<HTMLInputElement>("form input")?.focus();
   });
   backend.onError((error) => {
     banner.replaceChildren(errorView(error));

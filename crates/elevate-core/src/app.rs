@@ -65,6 +65,8 @@ impl ActivationForm {
 pub struct View {
     pub account: Option<crate::auth::Identity>,
     pub snapshot: crate::model::Snapshot,
+    /// Saved favorites (key, label, justification, ticket, duration).
+    pub favorites: Vec<crate::store::Favorite>,
     /// Unix milliseconds of the snapshot.
     #[ts(type = "number")]
     pub refreshed_at: i64,
