@@ -76,7 +76,7 @@ pub fn classify(
     now: DateTime<Utc>,
 ) -> Result<RequestState, String> {
     match status.to_ascii_lowercase().as_str() {
-        "provisioned" | "scheduleCreated" | "schedulecreated" => Ok(RequestState::Active),
+        "provisioned" | "schedulecreated" => Ok(RequestState::Active),
         "granted" | "accepted" | "adminapproved" => Ok(
             if start.is_some_and(|s| s > now + chrono::Duration::seconds(60)) {
                 RequestState::Scheduled
