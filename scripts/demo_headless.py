@@ -17,6 +17,8 @@ def main(app_bin: str) -> int:
     with DesktopSession(out) as desktop:
         app = desktop.start_app(app_bin, "--demo", "--open")
         desktop.tray.wait_registered(timeout=60)
+        # The demo tenant connects behind the tray: wait for its account in the menu.
+        wait_until(lambda: any(l.startswith("Demo tenant:") for l in desktop.tray.menu().labels()), 30, "the demo tenant")
         print("tray menu:", " | ".join(desktop.tray.menu().labels()))
         wait_until(lambda: desktop.window_viewable("Elevate"), 30, "the popup")
         import time
