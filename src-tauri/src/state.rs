@@ -200,12 +200,16 @@ impl AppState {
 
     /// Whether a request waits for a decision (then the view refreshes more often).
     pub fn has_pending(&self) -> bool {
-        self.cached().is_some_and(|v| {
-            v.snapshot
-                .assignments
-                .iter()
-                .any(|a| a.status == Status::PendingApproval)
-        })
+        self.view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|v| {
+                v.snapshot
+                    .assignments
+                    .iter()
+                    .any(|a| a.status == Status::PendingApproval)
+            })
     }
 
     /// Reminders due now.
@@ -222,7 +226,9 @@ impl AppState {
 
     /// What a glance at the tray must tell, from the latest view.
     pub fn tray_state(&self) -> TrayState {
-        let Some(view) = self.cached() else {
+        // Runs every tick: read the view in place rather than cloning it.
+        let guard = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(view) = guard.as_ref() else {
             return TrayState::Idle;
         };
         let now = self.clock.now();

@@ -723,16 +723,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             )
         }
         Route::EntraRequest(id) => {
-            let r = t
-                .requests_of(&me, Plane::Entra)
-                .find(|r| r.id.eq_ignore_ascii_case(id))
-                .ok_or_else(|| {
-                    Resp::graph_error(
-                        404,
-                        "Request_ResourceNotFound",
-                        &format!("Resource '{id}' does not exist."),
-                    )
-                })?;
+            let r = my_request(t, &me, Plane::Entra, id)?;
             let mut v = entra_request(r);
             v["@odata.context"] = json!("https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity");
             Resp::json(200, &v)
@@ -808,16 +799,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             )?
         }
         Route::GroupRequest(id) => {
-            let r = t
-                .requests_of(&me, Plane::Group)
-                .find(|r| r.id.eq_ignore_ascii_case(id))
-                .ok_or_else(|| {
-                    Resp::graph_error(
-                        404,
-                        "Request_ResourceNotFound",
-                        &format!("Resource '{id}' does not exist."),
-                    )
-                })?;
+            let r = my_request(t, &me, Plane::Group, id)?;
             Resp::json(200, &group_request(r))
         }
         Route::GroupRequestCreate => {
@@ -865,6 +847,19 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::Policies => policies(ctx)?,
         Route::Batch => unreachable_batch(),
     })
+}
+
+/// One of the caller's requests by id, or Graph's 404.
+fn my_request<'a>(t: &'a Tenant, me: &'a str, plane: Plane, id: &str) -> Result<&'a Request, Resp> {
+    t.requests_of(me, plane)
+        .find(|r| r.id.eq_ignore_ascii_case(id))
+        .ok_or_else(|| {
+            Resp::graph_error(
+                404,
+                "Request_ResourceNotFound",
+                &format!("Resource '{id}' does not exist."),
+            )
+        })
 }
 
 /// A collection of rendered items with `$expand` applied to each, then paged.
