@@ -12,6 +12,7 @@ pub mod parse;
 pub mod pim;
 pub mod planner;
 pub mod policy;
+pub mod ready;
 pub mod scheduler;
 pub mod secret;
 pub mod store;

@@ -165,11 +165,11 @@ impl Pim {
         &self.session
     }
 
-    fn graph(&self, path: &str) -> String {
+    pub(crate) fn graph(&self, path: &str) -> String {
         format!("{}/v1.0{path}", self.session.cfg.endpoints.graph)
     }
 
-    fn arm(&self, path: &str) -> String {
+    pub(crate) fn arm(&self, path: &str) -> String {
         format!("{}{path}", self.session.cfg.endpoints.arm)
     }
 
@@ -201,7 +201,12 @@ impl Pim {
             .clear();
     }
 
-    async fn get(&self, url: &str, token: &Secret, plane: Plane) -> Result<Value, Error> {
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Value, Error> {
         let resp = self.session.http().send(&Request::get(url, token)).await?;
         if !resp.ok() {
             return Err(resp.into_error(Some(plane)));
@@ -210,7 +215,7 @@ impl Pim {
     }
 
     /// Follows `@odata.nextLink` / `nextLink` verbatim until absent; pages may be empty.
-    async fn follow(
+    pub(crate) async fn follow(
         &self,
         first: Value,
         token: &Secret,
@@ -632,7 +637,7 @@ impl Pim {
         })
     }
 
-    fn resource(a: &Assignment) -> Resource {
+    pub(crate) fn resource(a: &Assignment) -> Resource {
         if a.plane == Plane::AzureResource {
             Resource::Arm
         } else {

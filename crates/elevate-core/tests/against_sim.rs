@@ -733,3 +733,121 @@ async fn the_last_activation_gives_the_same_justification_and_duration_again() {
         Some("deploy")
     );
 }
+
+/// The "ready" check waits for the access itself, not only the listing: with a propagation
+/// delay in the sim, every plane reports Waiting until memberOf / ARM permissions show it.
+#[tokio::test]
+async fn ready_only_once_the_access_is_effective_on_every_plane() {
+    use elevate_core::ready::{Readiness, ReadyOptions, ReadyOutcome};
+    let rig = rig().await.signed_in().await;
+    rig.settings(|s| s.effective_delay = 600);
+    let snap = rig.pim.refresh().await;
+    let picks = [
+        find(&snap.assignments, "User Administrator", Status::Eligible).clone(),
+        snap.assignments
+            .iter()
+            .find(|a| {
+                a.plane == Plane::Group
+                    && a.id == "3d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a"
+                    && a.status == Status::Eligible
+            })
+            .expect("Platform Engineers member")
+            .clone(),
+        find(
+            &snap.assignments,
+            "Virtual Machine Contributor",
+            Status::Eligible,
+        )
+        .clone(),
+    ];
+    for a in &picks {
+        let before = rig.pim.readiness(a).await.expect("readiness");
+        assert!(
+            matches!(&before, Readiness::Waiting { reason } if reason.contains("not listed")),
+            "{}: {before:?}",
+            a.label()
+        );
+        let plan = rig
+            .pim
+            .plan(a, &input("ready check"), &Defaults::default())
+            .await
+            .expect("plan");
+        rig.pim.activate(a, &plan).await.expect("activate");
+        let listed = rig.pim.readiness(a).await.expect("readiness");
+        assert!(
+            matches!(&listed, Readiness::Waiting { reason } if reason.starts_with("listed as active")),
+            "{}: listed but not effective: {listed:?}",
+            a.label()
+        );
+    }
+    // Times out with the reason while the access has not propagated.
+    let quick = ReadyOptions {
+        first_poll: std::time::Duration::from_millis(20),
+        max_poll: std::time::Duration::from_millis(40),
+        timeout: std::time::Duration::from_millis(150),
+    };
+    let out = rig.pim.wait_ready(&picks[2], quick).await;
+    assert!(
+        matches!(&out, ReadyOutcome::TimedOut { reason } if reason.contains("permissions")),
+        "{out:?}"
+    );
+    rig.advance(11);
+    for a in &picks {
+        let out = rig.pim.wait_ready(a, quick).await;
+        assert_eq!(out, ReadyOutcome::Ready { verified: true }, "{}", a.label());
+    }
+}
+
+/// An activation that goes away while being watched ends the watch ("gone") instead of
+/// waiting for the time-out.
+#[tokio::test]
+async fn a_watch_ends_when_the_activation_goes() {
+    use elevate_core::ready::{ReadyOptions, ReadyOutcome};
+    let rig = rig().await.signed_in().await;
+    let snap = rig.pim.refresh().await;
+    rig.settings(|s| s.effective_delay = 600);
+    let ua = find(&snap.assignments, "User Administrator", Status::Eligible).clone();
+    let plan = rig
+        .pim
+        .plan(&ua, &input("gone"), &Defaults::default())
+        .await
+        .expect("plan");
+    rig.pim.activate(&ua, &plan).await.expect("activate");
+    let pim = Arc::new(rig.pim);
+    let watch = {
+        let pim = pim.clone();
+        let ua = ua.clone();
+        tokio::spawn(async move {
+            pim.wait_ready(
+                &ua,
+                ReadyOptions {
+                    first_poll: std::time::Duration::from_millis(30),
+                    max_poll: std::time::Duration::from_millis(30),
+                    timeout: std::time::Duration::from_secs(20),
+                },
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    rig.sim
+        .sim()
+        .lock()
+        .tenant
+        .clock
+        .advance(chrono::Duration::minutes(6));
+    let active = pim
+        .refresh()
+        .await
+        .assignments
+        .into_iter()
+        .find(|a| a.key == ua.key && a.status == Status::Active)
+        .expect("active");
+    // Still not effective (600 s lag counts from the start, 6 min have passed).
+    pim.deactivate(&active).await.expect("deactivate");
+    let out = tokio::time::timeout(std::time::Duration::from_secs(10), watch)
+        .await
+        .expect("the watch ends")
+        .expect("join");
+    assert_eq!(out, ReadyOutcome::Gone);
+}

@@ -33,6 +33,7 @@ pub enum Route {
     PolicyAssignments { scope: String },
     Policy { scope: String, name: String },
     Permissions { scope: String },
+    RoleDefinition { scope: String, name: String },
 }
 
 impl Route {
@@ -47,6 +48,7 @@ impl Route {
             Route::PolicyAssignments { .. } => "arm.roleManagementPolicyAssignments",
             Route::Policy { .. } => "arm.roleManagementPolicies",
             Route::Permissions { .. } => "arm.permissions",
+            Route::RoleDefinition { .. } => "arm.roleDefinitions.get",
         }
     }
 }
@@ -97,6 +99,7 @@ pub fn route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         ("GET", ["rolemanagementpolicyassignments"]) => Route::PolicyAssignments { scope },
         ("GET", ["rolemanagementpolicies", _]) => Route::Policy { scope, name: rest[1].to_string() },
         ("GET", ["permissions"]) => Route::Permissions { scope },
+        ("GET", ["roledefinitions", _]) => Route::RoleDefinition { scope, name: rest[1].to_string() },
         (_, [..]) if rl.first().is_some_and(|c| c.starts_with("role") || *c == "permissions") => {
             return Err(Resp::arm_error(405, "MethodNotAllowed", &format!("The method {method} is not allowed here.")))
         }
@@ -568,11 +571,35 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
                 "name": name, "id": format!("{scope}/providers/Microsoft.Authorization/roleManagementPolicies/{name}"), "type": "Microsoft.Authorization/RoleManagementPolicies"}),
             )
         }
+        Route::RoleDefinition { scope, name } => {
+            known_scope(ctx.tenant, scope)?;
+            let def = ctx
+                .tenant
+                .scenario
+                .azure_role_definitions
+                .iter()
+                .find(|d| d.id.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    Resp::arm_error(
+                        404,
+                        "RoleDefinitionDoesNotExist",
+                        "The specified role definition with ID '{name}' does not exist."
+                            .replace("{name}", name)
+                            .as_str(),
+                    )
+                })?;
+            Resp::json(
+                200,
+                &json!({"properties": {"roleName": def.display_name, "type": "BuiltInRole", "description": def.display_name,
+                    "assignableScopes": ["/"], "permissions": [{"actions": def.actions, "notActions": [], "dataActions": [], "notDataActions": []}]},
+                    "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{}", def.id), "type": "Microsoft.Authorization/roleDefinitions", "name": def.id}),
+            )
+        }
         Route::Permissions { scope } => {
             known_scope(ctx.tenant, scope)?;
             let t = &*ctx.tenant;
             let mut actions: Vec<String> = vec![];
-            for a in t.actives_of(&me, Plane::Azure) {
+            for a in t.effective_of(&me, Plane::Azure) {
                 if let Target::Azure { scope: s, role } = &a.target {
                     if covers(s, scope) {
                         if let Some(def) = t

@@ -113,6 +113,9 @@ pub fn handle(sim: &Sim, req: &Req) -> Resp {
             if let Some(v) = body["provisioningDelay"].as_i64() {
                 s.provisioning_delay = v;
             }
+            if let Some(v) = body["effectiveDelay"].as_i64() {
+                s.effective_delay = v;
+            }
             ok(settings_json(&inner))
         }
         ("GET", ["faults"]) => ok(json!(inner.faults)),
@@ -219,7 +222,7 @@ fn settings_json(inner: &Inner) -> Value {
     let s = &inner.tenant.settings;
     json!({"graphPageSize": s.graph_page_size, "armPageSize": s.arm_page_size, "wrapGraphErrors": s.wrap_graph_errors,
         "autoSignIn": s.auto_sign_in, "autoMfa": s.auto_mfa, "deviceCodeInterval": s.device_code_interval,
-        "deviceCodeLifetime": s.device_code_lifetime, "tokenLifetime": s.token_lifetime, "provisioningDelay": s.provisioning_delay})
+        "deviceCodeLifetime": s.device_code_lifetime, "tokenLifetime": s.token_lifetime, "provisioningDelay": s.provisioning_delay, "effectiveDelay": s.effective_delay})
 }
 
 fn describe_target(inner: &Inner, t: &crate::state::Target) -> String {

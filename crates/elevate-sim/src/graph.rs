@@ -610,7 +610,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         }
         Route::MemberOf => {
             let mut items = vec![];
-            for a in t.actives_of(&me, Plane::Entra) {
+            for a in t.effective_of(&me, Plane::Entra) {
                 if let Target::Entra { role, dir_scope } = &a.target {
                     if dir_scope == "/" {
                         let name = role_definition(t, role)
@@ -620,7 +620,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
                     }
                 }
             }
-            for a in t.actives_of(&me, Plane::Group) {
+            for a in t.effective_of(&me, Plane::Group) {
                 if let Target::Group { group, access } = &a.target {
                     if access == "member" {
                         if let Some(g) = group_object(t, group) {

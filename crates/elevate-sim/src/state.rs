@@ -232,6 +232,9 @@ pub struct Settings {
     pub token_lifetime: i64,
     /// Seconds between a granted request and the assignment showing up in the lists.
     pub provisioning_delay: i64,
+    /// Seconds more before the access is effective (`/me/memberOf`, ARM permissions):
+    /// the propagation delay users report after PIM already lists the activation.
+    pub effective_delay: i64,
 }
 
 impl Default for Settings {
@@ -246,6 +249,7 @@ impl Default for Settings {
             device_code_lifetime: 900,
             token_lifetime: 3600,
             provisioning_delay: 0,
+            effective_delay: 0,
         }
     }
 }
@@ -419,6 +423,19 @@ impl Tenant {
                 && a.start.is_none_or(|s| s <= now)
                 && a.end.is_none_or(|e| e > now)
         })
+    }
+
+    /// The active assignments whose access has propagated (what memberOf and ARM
+    /// permissions reflect).
+    pub fn effective_of<'a>(
+        &'a self,
+        user: &'a str,
+        plane: Plane,
+    ) -> impl Iterator<Item = &'a Active> + 'a {
+        let lag = chrono::Duration::seconds(self.settings.effective_delay);
+        let now = self.now();
+        self.actives_of(user, plane)
+            .filter(move |a| a.visible_from + lag <= now && a.start.is_none_or(|s| s + lag <= now))
     }
 
     /// Handles a self-service request of any plane. The checks follow the documented
