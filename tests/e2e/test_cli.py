@@ -158,11 +158,12 @@ def test_throttling_is_absorbed_and_favorites_activate(cli: Cli) -> None:
     assert [f["label"] for f in favs] == ["Cloud Ops Break-glass (member)", "Security Administrator"]
     out = cli("favorites", "activate", "--json")
     results = json.loads(out.stdout)
-    assert results[0]["result"] == "active"
-    assert results[1]["result"] == "failed" and "ticket" in results[1]["error"]["message"]
+    assert results[0]["result"] == "sent" and results[0]["state"] == "active"
+    # Needs a ticket the favorite did not save: reported, not sent.
+    assert results[1]["result"] == "needsYou" and "ticket" in results[1]["reason"]
     assert out.returncode == 3
     again = json.loads(cli("favorites", "activate", "--json").stdout)
-    assert again[0]["result"] == "alreadyActiveOrPending"
+    assert again[0]["result"] == "alreadyActive"
 
 
 class Mcp:

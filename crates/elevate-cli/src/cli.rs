@@ -13,7 +13,7 @@ use elevate_core::Error;
 use serde_json::json;
 
 use crate::context::Context;
-use crate::output::{self, OK, PENDING, SERVICE};
+use crate::output::{self, OK, PENDING, POLICY, SERVICE};
 
 #[derive(Parser)]
 #[command(
@@ -541,6 +541,30 @@ fn record(
     }
 }
 
+fn history_of(
+    ctx: &Context,
+    r: &elevate_core::favorites::FavoriteOutcome,
+    outcome: &str,
+    request_id: Option<String>,
+    error: Option<String>,
+) {
+    let rec = HistoryRecord {
+        time: Utc::now(),
+        action: "activate".into(),
+        key: r.key.clone(),
+        label: r.label.clone(),
+        outcome: outcome.into(),
+        request_id,
+        justification: None,
+        duration: None,
+        error,
+        prev: String::new(),
+    };
+    if let Err(e) = ctx.data.append_history(rec) {
+        eprintln!("elevatectl: note: the history could not be written: {e}");
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn activate(
     ctx: &Context,
@@ -811,53 +835,49 @@ async fn favorites(ctx: &Context, action: FavoritesCommand) -> Result<u8, Error>
             }
         }
         FavoritesCommand::Activate { json } => {
+            use elevate_core::favorites::{activate_favorites, FavoriteResult, Mode};
             let (favs, _) = ctx.data.load_favorites()?;
-            let snap = snapshot(ctx).await?;
-            let mut results = vec![];
+            let snap = ctx.pim.refresh().await;
+            if favs.is_empty() {
+                eprintln!("No favorites yet: elevatectl favorites add <name> --justification ...");
+            }
+            let results = activate_favorites(
+                &ctx.pim,
+                &favs,
+                &snap,
+                &ctx.config.defaults,
+                Mode::Interactive,
+            )
+            .await;
             let mut worst = OK;
-            for f in &favs {
-                let busy = snap.iter().any(|a| {
-                    a.key == f.key && matches!(a.status, Status::Active | Status::PendingApproval)
-                });
-                let Some(a) = snap
-                    .iter()
-                    .find(|a| a.key == f.key && a.status == Status::Eligible)
-                else {
-                    results.push(json!({"label": f.label, "result": "notEligible"}));
-                    worst = worst.max(SERVICE);
-                    continue;
-                };
-                if busy {
-                    results.push(json!({"label": f.label, "result": "alreadyActiveOrPending"}));
-                    continue;
-                }
-                let outcome = async {
-                    let plan = ctx
-                        .pim
-                        .plan(
-                            a,
-                            &input(&ActivationArgs::default(), Some(f))?,
-                            &ctx.config.defaults,
-                        )
-                        .await?;
-                    ctx.pim.activate(a, &plan).await
-                }
-                .await;
-                record(ctx, "activate", a, &outcome, f.duration.clone());
-                match outcome {
-                    Ok(o) => {
-                        if o.state == RequestState::PendingApproval {
-                            worst = worst.max(PENDING);
-                        }
-                        results.push(
-                            json!({"label": f.label, "result": o.state, "requestId": o.request_id}),
+            for r in &results {
+                let code = match &r.result {
+                    FavoriteResult::Sent { state, request_id } => {
+                        history_of(
+                            ctx,
+                            r,
+                            &serde_json::to_value(state)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_string))
+                                .unwrap_or_default(),
+                            request_id.clone(),
+                            None,
                         );
+                        if *state == RequestState::PendingApproval {
+                            PENDING
+                        } else {
+                            OK
+                        }
                     }
-                    Err(e) => {
-                        worst = worst.max(output::exit_code(&e));
-                        results.push(json!({"label": f.label, "result": "failed", "error": {"code": e.code(), "message": e.to_string()}}));
+                    FavoriteResult::AlreadyActive | FavoriteResult::AlreadyPending => OK,
+                    FavoriteResult::NeedsYou { .. } => POLICY,
+                    FavoriteResult::Unavailable { .. } => SERVICE,
+                    FavoriteResult::Failed { error } => {
+                        history_of(ctx, r, &error.code, None, Some(error.message.clone()));
+                        output::exit_code_for(&error.code)
                     }
-                }
+                };
+                worst = worst.max(code);
             }
             if json {
                 println!(
@@ -866,15 +886,15 @@ async fn favorites(ctx: &Context, action: FavoritesCommand) -> Result<u8, Error>
                 );
             } else {
                 for r in &results {
-                    let extra = r["error"]["message"]
-                        .as_str()
-                        .map(|m| format!(": {m}"))
-                        .unwrap_or_default();
-                    println!(
-                        "{}  {}{extra}",
-                        r["label"].as_str().unwrap_or(""),
-                        r["result"].as_str().unwrap_or("")
-                    );
+                    let what = match &r.result {
+                        FavoriteResult::Sent { state, .. } => format!("{state:?}"),
+                        FavoriteResult::AlreadyActive => "already active".into(),
+                        FavoriteResult::AlreadyPending => "already pending approval".into(),
+                        FavoriteResult::NeedsYou { reason } => format!("needs you: {reason}"),
+                        FavoriteResult::Unavailable { reason } => format!("unavailable: {reason}"),
+                        FavoriteResult::Failed { error } => format!("failed: {}", error.message),
+                    };
+                    println!("{}  {what}", r.label);
                 }
             }
             Ok(worst)

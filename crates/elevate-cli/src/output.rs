@@ -26,6 +26,16 @@ pub fn exit_code(e: &Error) -> u8 {
     }
 }
 
+/// The exit code for an error that crossed a boundary as `{code, message}`.
+pub fn exit_code_for(code: &str) -> u8 {
+    match code {
+        "invalidInput" | "unsupported" => USAGE,
+        "policy" => POLICY,
+        "signInRequired" | "InvalidAuthenticationToken" | "AuthenticationFailed" => SIGN_IN,
+        _ => SERVICE,
+    }
+}
+
 /// The message, plus what to do; `--verbose` adds the Microsoft code and request id.
 pub fn describe(e: &Error, verbose: bool) -> String {
     let mut text = e.to_string();

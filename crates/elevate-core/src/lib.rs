@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod favorites;
 pub mod http;
 pub mod model;
 pub mod os;

@@ -126,6 +126,15 @@ pub struct Assignment {
 }
 
 impl Assignment {
+    /// How the keys of a plane begin (`entraRole:`, `group:`, `azureResource:`).
+    pub fn key_prefix(plane: Plane) -> &'static str {
+        match plane {
+            Plane::EntraRole => "entraRole:",
+            Plane::Group => "group:",
+            Plane::AzureResource => "azureResource:",
+        }
+    }
+
     pub fn key_for(plane: Plane, id: &str, access: Option<Access>, scope: &str) -> String {
         match plane {
             Plane::EntraRole => format!("entraRole:{}:{}", id.to_ascii_lowercase(), scope),

@@ -851,3 +851,126 @@ async fn a_watch_ends_when_the_activation_goes() {
         .expect("join");
     assert_eq!(out, ReadyOutcome::Gone);
 }
+
+/// Favorites at login: the plain one is activated, the active one is left alone, and those
+/// that need a person (approval, step-up, a missing justification) are reported, not sent.
+#[tokio::test]
+async fn favorites_at_login_activate_what_they_can_and_report_the_rest() {
+    use elevate_core::favorites::{activate_favorites, summary, FavoriteResult, Mode};
+    use elevate_core::store::Favorite;
+    let rig = rig().await.signed_in().await;
+    let snap = rig.pim.refresh().await;
+    let fav = |a: &Assignment, j: Option<&str>| Favorite {
+        key: a.key.clone(),
+        label: a.label(),
+        justification: j.map(str::to_string),
+        ticket_number: None,
+        ticket_system: None,
+        duration: Some("PT1H".into()),
+    };
+    let entra = |pred: &dyn Fn(&elevate_core::model::PolicySummary) -> bool| {
+        snap.assignments
+            .iter()
+            .find(|a| {
+                a.plane == Plane::EntraRole
+                    && a.status == Status::Eligible
+                    && a.scope.id == "/"
+                    && a.policy.as_ref().is_some_and(pred)
+            })
+            .expect("a role with that policy")
+            .clone()
+    };
+    let approval = entra(&|p| p.approval && p.auth_context.is_none());
+    let step_up = entra(&|p| p.auth_context.is_some());
+    let plain = find(&snap.assignments, "User Administrator", Status::Eligible).clone();
+    let no_reason = find(
+        &snap.assignments,
+        "Exchange Administrator",
+        Status::Eligible,
+    )
+    .clone();
+    assert!(no_reason
+        .policy
+        .as_ref()
+        .is_some_and(|p| p.justification && !p.ticket));
+    // One already active before login.
+    let active = find(
+        &snap.assignments,
+        "Helpdesk Administrator",
+        Status::Eligible,
+    )
+    .clone();
+    let plan = rig
+        .pim
+        .plan(&active, &input("earlier"), &Defaults::default())
+        .await
+        .expect("plan");
+    rig.pim.activate(&active, &plan).await.expect("activate");
+    let favorites = vec![
+        fav(&plain, Some("daily ops")),
+        fav(&active, Some("daily ops")),
+        fav(&approval, Some("daily ops")),
+        fav(&step_up, Some("daily ops")),
+        fav(&no_reason, None),
+    ];
+    let snap = rig.pim.refresh().await;
+    rig.reset_counters();
+    let out = activate_favorites(
+        &rig.pim,
+        &favorites,
+        &snap,
+        &Defaults::default(),
+        Mode::Unattended,
+    )
+    .await;
+    let results: Vec<&FavoriteResult> = out.iter().map(|o| &o.result).collect();
+    assert!(
+        matches!(
+            results[0],
+            FavoriteResult::Sent {
+                state: RequestState::Active,
+                ..
+            }
+        ),
+        "{results:?}"
+    );
+    assert_eq!(results[1], &FavoriteResult::AlreadyActive);
+    for (i, needle) in [
+        (2, "approver"),
+        (3, "authentication context"),
+        (4, "justification"),
+    ] {
+        assert!(
+            matches!(results[i], FavoriteResult::NeedsYou { reason } if reason.contains(needle)),
+            "{i}: {:?}",
+            results[i]
+        );
+    }
+    assert_eq!(
+        rig.count("graph.roleAssignmentScheduleRequests.create"),
+        1,
+        "only the plain favorite was sent"
+    );
+    let (title, body) = summary(&out);
+    assert_eq!(title, "Favorites: 1 activated, 3 need you");
+    assert!(
+        body.contains("User Administrator") && body.contains("approver"),
+        "{body}"
+    );
+    // Run again (a second login): nothing is sent twice.
+    let snap = rig.pim.refresh().await;
+    let again = activate_favorites(
+        &rig.pim,
+        &favorites[..2],
+        &snap,
+        &Defaults::default(),
+        Mode::Unattended,
+    )
+    .await;
+    assert!(
+        again
+            .iter()
+            .all(|o| o.result == FavoriteResult::AlreadyActive),
+        "{again:?}"
+    );
+}
