@@ -12,6 +12,14 @@ fn main() {
             "cancel",
             "sign_in",
             "toggle_favorite",
+            "activate_many",
+            "open_settings",
+            "close_settings",
+            "settings_get",
+            "settings_save",
+            "sign_out",
+            "switch_account",
+            "add_account",
         ]),
     ))
     .expect("failed to run tauri-build");

@@ -12,6 +12,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,
+    rollupOptions: {
+      // Two pages: the popup and the settings window.
+      input: { index: `${root}index.html`, settings: `${root}settings.html` },
+    },
   },
   test: {
     root,

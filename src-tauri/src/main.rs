@@ -6,6 +6,7 @@ mod actions;
 mod commands;
 mod notify;
 mod popup;
+mod settings;
 mod state;
 mod tray;
 
@@ -29,6 +30,8 @@ impl Launch {
             match arg.as_str() {
                 "--demo" => launch.demo = true,
                 "--open" => launch.open_popup = true,
+                // Started by the OS at login (the autostart entry passes it): no popup.
+                "--autostart" => {}
                 _ => {}
             }
         }
@@ -52,8 +55,17 @@ async fn start(app: tauri::AppHandle, demo: bool) {
             return;
         }
     };
+    let warm = state
+        .config
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keep_popup_warm;
     let _ = app.state::<actions::Core>().0.set(state);
+    if warm {
+        popup::warm(&app, true);
+    }
     let _ = actions::refresh(&app).await;
+    actions::auto_activate(&app).await;
     // A short tick re-evaluates the wall-clock deadlines (so a resume from sleep or a clock
     // jump is noticed within seconds); the countdowns move every 30 s, a refresh every 2 min.
     let mut ticks = 0u32;
@@ -97,6 +109,10 @@ fn main() {
                 eprintln!("elevate: could not open the popup: {err}");
             }
         }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--autostart"]),
+        ))
         .manage(launch)
         .manage(actions::Core::default())
         .invoke_handler(tauri::generate_handler![
@@ -108,7 +124,15 @@ fn main() {
             commands::deactivate,
             commands::cancel,
             commands::sign_in,
-            commands::toggle_favorite
+            commands::toggle_favorite,
+            commands::activate_many,
+            commands::open_settings,
+            commands::close_settings,
+            commands::settings_get,
+            commands::settings_save,
+            commands::sign_out,
+            commands::switch_account,
+            commands::add_account
         ])
         .setup(move |app| {
             // The tray first (it is what the user waits for); the tenant connects behind it.

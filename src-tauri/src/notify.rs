@@ -1,10 +1,22 @@
-//! Native notifications (notify-rust): reminders before expiry with Extend, Open and
-//! Dismiss; where the notification server has no actions, plain notifications (the tray menu
-//! still has Extend). Clicking the body opens the popup.
+//! Native notifications (notify-rust): reminders before expiry (Extend, Open, Dismiss),
+//! "ready", approvals, failures, favorites at login and sign-in needed. Where the
+//! notification server has no actions, plain notifications that point at the tray menu,
+//! which carries every action too. Clicking a body opens the popup on its item.
 
 use elevate_core::scheduler::Due;
 use notify_rust::Notification;
 use tauri::AppHandle;
+
+/// What a notification offers besides opening the popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    Nothing,
+    /// Extend (reminders), then Open and Dismiss.
+    Extend,
+    /// A button to handle what needs the user (opens the popup on the item).
+    Handle,
+    SignIn,
+}
 
 fn supports_actions() -> bool {
     #[cfg(target_os = "linux")]
@@ -21,7 +33,7 @@ fn supports_actions() -> bool {
 
 /// Shows a reminder or an expiry notice.
 pub fn due(app: &AppHandle, due: &Due) {
-    let (summary, body, key, extend) = match due {
+    match due {
         Due::Expiring {
             key,
             label,
@@ -31,51 +43,66 @@ pub fn due(app: &AppHandle, due: &Due) {
         } => {
             let summary = format!("{label} expires in {} min", minutes_left.max(&1));
             let body = if *late {
-                "This reminder is late (the computer was asleep). Extend keeps access without a gap.".to_string()
+                "This reminder is late (the computer was asleep). Extend keeps access without a gap."
             } else {
-                "Extend keeps access without a gap.".to_string()
+                "Extend keeps access without a gap."
             };
-            (summary, body, key.clone(), true)
+            show(app, &summary, body, Some(key), Offer::Extend);
         }
-        Due::Expired { key, label } => (
-            format!("{label} has ended"),
-            "Activate it again from Elevate when you need it.".to_string(),
-            key.clone(),
-            false,
+        Due::Expired { key, label } => show(
+            app,
+            &format!("{label} has ended"),
+            "Activate it again from Elevate when you need it.",
+            Some(key),
+            Offer::Nothing,
         ),
-    };
-    send(app, &summary, &body, &key, extend);
+    }
 }
 
-/// A one-off message (an action's result).
+/// A one-off message; clicking it opens the popup.
 pub fn message(app: &AppHandle, summary: &str, body: &str) {
-    let app = app.clone();
-    let (summary, body) = (summary.to_string(), body.to_string());
-    std::thread::spawn(move || {
-        let _ = Notification::new()
-            .appname("Elevate")
-            .summary(&summary)
-            .body(&body)
-            .show();
-        let _ = app;
-    });
+    show(app, summary, body, None, Offer::Nothing);
 }
 
-fn send(app: &AppHandle, summary: &str, body: &str, key: &str, extend: bool) {
+/// Shows a notification; `key` is the item the popup opens on when it is clicked.
+pub fn show(app: &AppHandle, summary: &str, body: &str, key: Option<&str>, offer: Offer) {
     let app = app.clone();
-    let (summary, body, key) = (summary.to_string(), body.to_string(), key.to_string());
+    let (summary, mut body, key) = (
+        summary.to_string(),
+        body.to_string(),
+        key.map(str::to_string),
+    );
     // wait_for_action blocks: one short-lived thread per notification.
     std::thread::spawn(move || {
+        let actions = supports_actions();
+        if !actions {
+            // No buttons here: say where the same actions are.
+            match offer {
+                Offer::Extend => body.push_str(" Extend is in the tray menu."),
+                Offer::SignIn => body.push_str(" Sign in from the tray menu."),
+                Offer::Handle => body.push_str(" Open Elevate from the tray menu."),
+                Offer::Nothing => {}
+            }
+        }
         let mut n = Notification::new();
         n.appname("Elevate").summary(&summary).body(&body);
-        let actions = supports_actions();
         if actions {
-            if extend {
-                n.action("extend", "Extend");
-            }
+            // "default" is the click on the body.
             n.action("default", "Open");
-            n.action("open", "Open");
-            n.action("dismiss", "Dismiss");
+            match offer {
+                Offer::Extend => {
+                    n.action("extend", "Extend");
+                    n.action("open", "Open");
+                    n.action("dismiss", "Dismiss");
+                }
+                Offer::Handle => {
+                    n.action("open", "Handle in Elevate");
+                }
+                Offer::SignIn => {
+                    n.action("signin", "Sign in");
+                }
+                Offer::Nothing => {}
+            }
         }
         let handle = match n.show() {
             Ok(h) => h,
@@ -88,7 +115,7 @@ fn send(app: &AppHandle, summary: &str, body: &str, key: &str, extend: bool) {
             return;
         }
         #[cfg(target_os = "linux")]
-        handle.wait_for_action(|action| on_action(&app, &key, action));
+        handle.wait_for_action(|action| on_action(&app, key.as_deref(), action));
         #[cfg(not(target_os = "linux"))]
         {
             let _ = handle;
@@ -97,9 +124,10 @@ fn send(app: &AppHandle, summary: &str, body: &str, key: &str, extend: bool) {
     });
 }
 
-fn on_action(app: &AppHandle, key: &str, action: &str) {
+fn on_action(app: &AppHandle, key: Option<&str>, action: &str) {
     match action {
         "extend" => {
+            let Some(key) = key else { return };
             let app = app.clone();
             let key = key.to_string();
             tauri::async_runtime::spawn(async move {
@@ -109,14 +137,24 @@ fn on_action(app: &AppHandle, key: &str, action: &str) {
                         "Extended",
                         "The new activation starts when the current one ends.",
                     ),
-                    Err(e) => message(&app, "Could not extend", &e.to_string()),
+                    Err(e) => show(
+                        &app,
+                        "Could not extend",
+                        &e.to_string(),
+                        Some(&key),
+                        Offer::Handle,
+                    ),
                 }
             });
         }
-        "open" | "default" => {
-            if let Err(e) = crate::popup::open(app) {
-                eprintln!("elevate: could not open the popup: {e}");
-            }
+        "open" | "default" => crate::actions::open_on(app, key),
+        "signin" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = crate::actions::sign_in(&app).await {
+                    message(&app, "Sign-in failed", &e.to_string());
+                }
+            });
         }
         _ => {}
     }

@@ -31,13 +31,25 @@ pub struct AppState {
     pub data: DataDir,
     pub clock: Arc<dyn Clock>,
     pub scheduler: Mutex<Scheduler>,
-    pub defaults: Defaults,
-    pub reminder_minutes: i64,
     pub view: Mutex<Option<View>>,
     cancelled: Mutex<Vec<String>>,
+    /// Granted activations whose access is being checked ("activating…").
+    activating: Mutex<std::collections::BTreeSet<String>>,
+    /// The item the popup opens on next (taken by the `view` command).
+    focus: Mutex<Option<String>>,
+    /// The settings, and where they are saved.
+    pub config: Mutex<Config>,
+    pub config_path: Option<std::path::PathBuf>,
+    /// Whether "sign in needed" was said since the last refresh that worked.
+    signin_told: std::sync::atomic::AtomicBool,
+    auto_done: std::sync::atomic::AtomicBool,
     pub demo: bool,
     /// Keeps the embedded demo tenant alive for the app's lifetime.
     _sim: Option<elevate_sim::SimServer>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The demo tenant's registered client (both planes).
@@ -81,23 +93,28 @@ impl AppState {
         );
         let clock: Arc<dyn Clock> = Arc::new(DemoClock(sim.sim().clone()));
         let pim = Pim::new(Arc::new(session), clock.clone());
-        let defaults = Defaults {
-            justification: None,
-            ..Defaults::default()
-        };
-        // The demo keeps its favorites apart from a real tenant's.
+        // The demo keeps its favorites and settings apart from a real tenant's.
         let data = DataDir::platform()
             .map(|d| DataDir(d.0.join("demo")))
             .unwrap_or_else(|| DataDir(std::env::temp_dir().join("elevate-demo")));
+        let config_path = data.0.join("config.toml");
+        let (config, notice) = Config::load(&config_path)?;
+        if let Some(n) = notice {
+            eprintln!("elevate: {n}");
+        }
         Ok(AppState {
             pim: Arc::new(pim),
             data,
             clock,
-            scheduler: Mutex::new(Scheduler::new(&[15, 5])),
-            defaults,
-            reminder_minutes: 15,
+            scheduler: Mutex::new(Scheduler::new(&config.reminders)),
             view: Mutex::new(None),
             cancelled: Mutex::new(vec![]),
+            activating: Mutex::default(),
+            focus: Mutex::default(),
+            config: Mutex::new(config),
+            config_path: Some(config_path),
+            signin_told: Default::default(),
+            auto_done: Default::default(),
             demo: true,
             _sim: Some(sim),
         })
@@ -105,10 +122,14 @@ impl AppState {
 
     /// The configured tenant, tokens in the OS secret store.
     pub fn configured() -> Result<AppState, Error> {
-        let (config, _notice) = match Config::default_path() {
-            Some(p) => Config::load(&p)?,
+        let config_path = Config::default_path();
+        let (config, notice) = match &config_path {
+            Some(p) => Config::load(p)?,
             None => (Config::default(), None),
         };
+        if let Some(n) = notice {
+            eprintln!("elevate: {n}");
+        }
         let env = |k: &str| std::env::var(k).ok();
         let resolved = config.resolve(&env)?;
         let data =
@@ -123,16 +144,19 @@ impl AppState {
         .with_data_dir(data.0.clone());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let pim = Pim::new(Arc::new(session), clock.clone());
-        let reminder = config.reminders.iter().max().copied().unwrap_or(15) as i64;
         Ok(AppState {
             pim: Arc::new(pim),
             data,
             clock,
             scheduler: Mutex::new(Scheduler::new(&config.reminders)),
-            defaults: config.defaults,
-            reminder_minutes: reminder,
             view: Mutex::new(None),
             cancelled: Mutex::new(vec![]),
+            activating: Mutex::default(),
+            focus: Mutex::default(),
+            config: Mutex::new(config),
+            config_path,
+            signin_told: Default::default(),
+            auto_done: Default::default(),
             demo: false,
             _sim: None,
         })
@@ -185,9 +209,73 @@ impl AppState {
             snapshot,
             favorites,
             refreshed_at: now.timestamp_millis(),
+            activating: lock(&self.activating).iter().cloned().collect(),
+            focus: None,
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
         (view, ended, decisions)
+    }
+
+    /// Marks `key` as activating (true) or done (false); returns whether it changed.
+    pub fn set_activating(&self, key: &str, on: bool) -> bool {
+        let mut set = lock(&self.activating);
+        let changed = if on {
+            set.insert(key.to_string())
+        } else {
+            set.remove(key)
+        };
+        drop(set);
+        if changed {
+            if let Some(v) = lock(&self.view).as_mut() {
+                v.activating = lock(&self.activating).iter().cloned().collect();
+            }
+        }
+        changed
+    }
+
+    /// The user's defaults (justification, ticket, duration), as last saved.
+    pub fn defaults(&self) -> Defaults {
+        lock(&self.config).defaults.clone()
+    }
+
+    /// Saves new settings: checked first (nothing changes on error), then written, then
+    /// applied (reminders at once; tenant and cloud at the next start).
+    pub fn save_settings(&self, settings: &elevate_core::app::Settings) -> Result<Config, Error> {
+        let mut next = lock(&self.config).clone();
+        settings.apply(&mut next)?;
+        if let Some(path) = &self.config_path {
+            next.save(path)?;
+        }
+        lock(&self.scheduler).set_leads(&next.reminders, self.clock.now());
+        *lock(&self.config) = next.clone();
+        Ok(next)
+    }
+
+    /// Whether favorites are to be activated now: on, and not yet done since the start.
+    pub fn auto_activation_due(&self) -> bool {
+        lock(&self.config).auto_activate_favorites
+            && !self
+                .auto_done
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether to tell "sign in needed" now: once per episode.
+    pub fn sign_in_notice(&self, needed: bool) -> bool {
+        use std::sync::atomic::Ordering;
+        if needed {
+            !self.signin_told.swap(true, Ordering::SeqCst)
+        } else {
+            self.signin_told.store(false, Ordering::SeqCst);
+            false
+        }
+    }
+
+    pub fn set_focus(&self, key: Option<String>) {
+        *lock(&self.focus) = key;
+    }
+
+    pub fn take_focus(&self) -> Option<String> {
+        lock(&self.focus).take()
     }
 
     /// Requests the user cancelled here: their end is not news.
@@ -232,7 +320,8 @@ impl AppState {
             return TrayState::Idle;
         };
         let now = self.clock.now();
-        let soon = now + Duration::minutes(self.reminder_minutes);
+        let lead = lock(&self.config).reminders.iter().max().copied().unwrap_or(15);
+        let soon = now + Duration::minutes(i64::from(lead));
         TrayState::most_urgent(
             view.snapshot
                 .assignments

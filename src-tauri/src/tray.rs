@@ -54,7 +54,16 @@ fn time_left(end: Option<chrono::DateTime<Utc>>) -> String {
     }
 }
 
-fn menu(app: &AppHandle, view: Option<&View>, demo: bool) -> tauri::Result<Menu<Wry>> {
+/// What the menu shows besides the view.
+#[derive(Default)]
+pub struct Extras {
+    pub demo: bool,
+    /// Other accounts signed in on this machine (for "Switch to").
+    pub accounts: Vec<elevate_core::auth::Identity>,
+}
+
+fn menu(app: &AppHandle, view: Option<&View>, extras: &Extras) -> tauri::Result<Menu<Wry>> {
+    let demo = extras.demo;
     let menu = Menu::new(app)?;
     let countdowns = app.state::<Countdowns>();
     let mut handles = countdowns.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -83,7 +92,11 @@ fn menu(app: &AppHandle, view: Option<&View>, demo: bool) -> tauri::Result<Menu<
             a.status == Status::Active && a.assignment_type == Some(AssignmentType::Activated)
         }) {
             any = true;
-            let label = format!("{} · {}", a.label(), time_left(a.end_date_time));
+            let label = if view.activating.contains(&a.key) {
+                format!("{} · activating…", a.label())
+            } else {
+                format!("{} · {}", a.label(), time_left(a.end_date_time))
+            };
             let countdown =
                 MenuItem::with_id(app, format!("info:{}", a.key), &label, false, None::<&str>)?;
             let sub = Submenu::with_items(
@@ -158,19 +171,57 @@ fn menu(app: &AppHandle, view: Option<&View>, demo: bool) -> tauri::Result<Menu<
         true,
         None::<&str>,
     )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    let who = match view.and_then(|v| v.account.as_ref()) {
-        Some(id) if demo => format!("Demo tenant: {}", id.username),
-        Some(id) => format!("Signed in as {}", id.username),
-        None => "Not signed in".to_string(),
-    };
     menu.append(&MenuItem::with_id(
         app,
-        "account",
-        who,
-        false,
+        "settings",
+        "Settings…",
+        true,
         None::<&str>,
     )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    match view.and_then(|v| v.account.as_ref()) {
+        Some(id) => {
+            let who = if demo {
+                format!("Demo tenant: {}", id.username)
+            } else {
+                format!("Signed in as {}", id.username)
+            };
+            let account = Submenu::with_id(app, "account", who, true)?;
+            for other in extras.accounts.iter().filter(|a| a.object_id != id.object_id) {
+                account.append(&MenuItem::with_id(
+                    app,
+                    format!("switch:{}", other.object_id),
+                    format!("Switch to {}", other.username),
+                    true,
+                    None::<&str>,
+                )?)?;
+            }
+            account.append(&MenuItem::with_id(
+                app,
+                "signin-other",
+                "Sign in with another account…",
+                true,
+                None::<&str>,
+            )?)?;
+            account.append(&MenuItem::with_id(
+                app,
+                "signout",
+                "Sign out",
+                true,
+                None::<&str>,
+            )?)?;
+            menu.append(&account)?;
+        }
+        None => {
+            menu.append(&MenuItem::with_id(
+                app,
+                "signin",
+                "Sign in…",
+                true,
+                None::<&str>,
+            )?)?;
+        }
+    }
     menu.append(&MenuItem::with_id(
         app,
         MENU_QUIT,
@@ -186,7 +237,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(TrayState::Idle)?)
         .tooltip("Elevate: starting")
-        .menu(&menu(app, None, false)?)
+        .menu(&menu(app, None, &Extras::default())?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| crate::actions::on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
@@ -207,12 +258,17 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
 }
 
 /// Rebuilds the menu and sets the icon and tooltip from the latest view.
-pub fn update(app: &AppHandle, view: &View, state: TrayState, demo: bool) -> tauri::Result<()> {
+pub fn update(app: &AppHandle, view: &View, app_state: &crate::state::AppState) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };
-    tray.set_menu(Some(menu(app, Some(view), demo)?))?;
-    tray.set_icon(Some(icon(state)?))?;
+    let demo = app_state.demo;
+    let extras = Extras {
+        demo,
+        accounts: app_state.pim.session().accounts(),
+    };
+    tray.set_menu(Some(menu(app, Some(view), &extras)?))?;
+    tray.set_icon(Some(icon(app_state.tray_state())?))?;
     let active: Vec<String> = view
         .snapshot
         .assignments
@@ -222,10 +278,11 @@ pub fn update(app: &AppHandle, view: &View, state: TrayState, demo: bool) -> tau
         })
         .map(|a| format!("{}: {}", a.label(), time_left(a.end_date_time)))
         .collect();
+    let name = if demo { "Elevate (demo)" } else { "Elevate" };
     let tip = if active.is_empty() {
-        "Elevate: nothing active".to_string()
+        format!("{name}: nothing active")
     } else {
-        format!("Elevate\n{}", active.join("\n"))
+        format!("{name}\n{}", active.join("\n"))
     };
     tray.set_tooltip(Some(tip))?;
     Ok(())

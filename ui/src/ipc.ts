@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ActivationForm } from "./bindings/ActivationForm";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { BatchForm } from "./bindings/BatchForm";
+import type { BatchItem } from "./bindings/BatchItem";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
 import type { View } from "./bindings/View";
@@ -35,7 +37,7 @@ export function toErrorPayload(value: unknown): ErrorPayload {
   return { code: "internal", message: "Unexpected error from the Elevate backend." };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (err: unknown) {
@@ -54,6 +56,9 @@ export interface Backend {
   cancel: (key: string) => Promise<RequestOutcome>;
   signIn: () => Promise<View>;
   toggleFavorite: (form: ActivationForm) => Promise<View>;
+  /** Activates several with one input; one result per key. */
+  activateMany: (form: BatchForm) => Promise<BatchItem[]>;
+  openSettings: () => Promise<void>;
   /** The backend asks to open the form of one assignment (a favorite that needs input). */
   onFocus: (handler: (key: string) => void) => void;
   /** Called with every new view the backend publishes (after any action or refresh). */
@@ -71,6 +76,8 @@ export const tauriBackend: Backend = {
   cancel: (key) => call<RequestOutcome>("cancel", { key }),
   signIn: () => call<View>("sign_in"),
   toggleFavorite: (form) => call<View>("toggle_favorite", { form }),
+  activateMany: (form) => call<BatchItem[]>("activate_many", { form }),
+  openSettings: () => call<undefined>("open_settings"),
   onFocus: (handler) => {
     void listen<string>("focus", (event) => {
       handler(event.payload);

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ActivationForm } from "./bindings/ActivationForm";
 import type { Assignment } from "./bindings/Assignment";
+import type { BatchForm } from "./bindings/BatchForm";
 import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 import { ElevateError, toErrorPayload } from "./ipc";
@@ -52,6 +53,8 @@ function view(list: Assignment[] = items): View {
     snapshot: { assignments: list, failures: [] },
     favorites: [],
     refreshedAt: NOW,
+    activating: [],
+    focus: null,
   };
 }
 
@@ -66,6 +69,8 @@ function backend(over: Partial<Backend> = {}): Backend {
     cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
     signIn: vi.fn(() => Promise.resolve(view())),
     toggleFavorite: vi.fn(() => Promise.resolve(view())),
+    activateMany: vi.fn((form: BatchForm) => Promise.resolve(form.keys.map((key) => ({ key, outcome: { state: "active" as const, requestId: key, status: "Provisioned", reconciled: false }, error: null })))),
+    openSettings: vi.fn(() => Promise.resolve()),
     onFocus: () => undefined,
     onView: () => undefined,
     onError: () => undefined,
@@ -221,7 +226,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null };
     const signIn = vi.fn(() => Promise.resolve(view()));
     const r = root();
     await mount(r, backend({ view: () => Promise.resolve(signedOut), signIn }), () => NOW);
@@ -238,5 +243,63 @@ describe("error normalisation", () => {
     expect(toErrorPayload(new ElevateError({ code: "policy", message: "Ticket required" }))).toEqual({ code: "policy", message: "Ticket required" });
     expect(toErrorPayload("boom")).toEqual({ code: "internal", message: "boom" });
     expect(toErrorPayload(42).code).toBe("internal");
+  });
+
+});
+
+describe("popup: batch, activating, settings", () => {
+  let r: HTMLElement;
+  beforeEach(() => {
+    r = root();
+  });
+  it("activates several picked items with one justification, with a result per item", async () => {
+    const activateMany = vi.fn((form: BatchForm) =>
+      Promise.resolve(
+        form.keys.map((key) =>
+          key === "sec"
+            ? { key, outcome: null, error: { code: "policy", message: "Security Administrator needs a ticket number (rule TicketingRule)." } }
+            : { key, outcome: { state: "active" as const, requestId: key, status: "Provisioned", reconciled: false }, error: null },
+        ),
+      ),
+    );
+    await mount(r, backend({ activateMany }), () => NOW);
+    for (const key of ["ua", "sec"]) {
+      const box = r.querySelector<HTMLInputElement>(`[data-key="${key}"] input.pick`);
+      if (!box) throw new Error(`no checkbox for ${key}`);
+      box.checked = true;
+      box.dispatchEvent(new Event("change"));
+    }
+    const form = r.querySelector<HTMLFormElement>(".batch form");
+    expect(form?.querySelector("button.primary")?.textContent).toBe("Activate 2 selected");
+    // sec's policy asks for a justification and a ticket: both are asked once, for the batch.
+    const j = form?.querySelector<HTMLInputElement>('input[name="justification"]');
+    const t = form?.querySelector<HTMLInputElement>('input[name="ticket"]');
+    if (!j || !t || !form) throw new Error("batch form incomplete");
+    j.value = "incident 42";
+    t.value = "";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await flush();
+    expect(activateMany).toHaveBeenCalledWith({ keys: ["ua", "sec"], justification: "incident 42", ticketNumber: null, ticketSystem: null, duration: null } satisfies BatchForm);
+    // The failure stays next to its item, still picked; the success is unpicked.
+    expect(r.querySelector('[data-key="sec"] .error')?.textContent).toContain("ticket");
+    expect(r.querySelector<HTMLInputElement>('[data-key="sec"] input.pick')?.checked).toBe(true);
+    expect(r.querySelector<HTMLInputElement>('[data-key="ua"] input.pick')?.checked).toBe(false);
+  });
+
+  it("shows activating… until the access works, and opens on the item the backend names", async () => {
+    const v = view();
+    v.activating = ["reader"];
+    v.focus = "sec";
+    await mount(r, backend({ view: () => Promise.resolve(v) }), () => NOW);
+    expect(r.querySelector('[data-key="reader"] .when')?.textContent).toBe("activating… · 45 min left");
+    expect(r.querySelector('[data-key="reader"]')?.classList.contains("activating")).toBe(true);
+    expect(r.querySelector('[data-key="sec"] form')).not.toBeNull();
+  });
+
+  it("opens the settings from the gear", async () => {
+    const b = backend();
+    await mount(r, b, () => NOW);
+    r.querySelector<HTMLButtonElement>('button[aria-label="Settings"]')?.click();
+    expect(b.openSettings).toHaveBeenCalled();
   });
 });

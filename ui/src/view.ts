@@ -28,21 +28,26 @@ interface UiState {
   formFor: string | null;
   busy: Set<string>;
   errors: Map<string, ErrorPayload>;
+  /** Keys picked for a batch activation. */
+  picked: Set<string>;
 }
 
 export async function mount(root: HTMLElement, backend: Backend, now: () => number = Date.now): Promise<void> {
-  const state: UiState = { view: null, query: "", selected: 0, formFor: null, busy: new Set(), errors: new Map() };
+  const state: UiState = { view: null, query: "", selected: 0, formFor: null, busy: new Set(), errors: new Map(), picked: new Set() };
   const search = el("input", { type: "search", class: "search", placeholder: "Search roles, groups, scopes…", "aria-label": "Search assignments" });
   const refreshButton = el("button", { class: "icon", type: "button", "aria-label": "Refresh" }, "⟳");
   const close = el("button", { class: "icon close", type: "button", "aria-label": "Close Elevate" }, "✕");
+  const gear = el("button", { class: "icon", type: "button", "aria-label": "Settings" }, "⚙");
+  const batch = el("div", { class: "batch", "aria-label": "Selected assignments" });
   const account = el("span", { class: "account" });
   const banner = el("div", { class: "banner" });
   const list = el("ul", { class: "list", role: "listbox", "aria-label": "Assignments" });
   const footer = el("footer", {}, "…");
   root.replaceChildren(
-    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, close),
+    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, gear, close),
     search,
     banner,
+    batch,
     list,
     footer,
   );
@@ -110,9 +115,15 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
 
   const itemView = (a: Assignment, index: number): HTMLLIElement => {
     const busy = state.busy.has(a.key);
-    const li = el("li", { class: `item ${a.status}`, role: "option", "data-key": a.key, "data-status": a.status, "aria-selected": String(index === state.selected) });
-    const when =
-      a.status === "active" ? timeLeft(a.endDateTime, now()) : a.status === "pendingApproval" ? "waiting for approval" : "";
+    const activating = a.status === "active" && (state.view?.activating.includes(a.key) ?? false);
+    const li = el("li", { class: `item ${a.status}${activating ? " activating" : ""}`, role: "option", "data-key": a.key, "data-status": a.status, "aria-selected": String(index === state.selected) });
+    const when = activating
+      ? `activating… · ${timeLeft(a.endDateTime, now())}`
+      : a.status === "active"
+        ? timeLeft(a.endDateTime, now())
+        : a.status === "pendingApproval"
+          ? "waiting for approval"
+          : "";
     const title = el("div", { class: "title" }, el("span", { class: "name" }, label(a)), el("span", { class: "when" }, when));
     const meta = el("div", { class: "meta" }, el("span", { class: "plane" }, PLANE_NAMES[a.plane]), ` · ${a.scope.displayName}`);
     const tags = el("div", { class: "badges" }, ...badges(a.policy).map((b) => el("span", { class: "badge" }, b)));
@@ -131,7 +142,14 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     }
     if (action && busy) action.disabled = true;
     const extras: HTMLElement[] = [];
+    let pick: HTMLInputElement | null = null;
     if (a.status === "eligible") {
+      pick = el("input", { type: "checkbox", class: "pick", "aria-label": `Select ${label(a)}` });
+      pick.checked = state.picked.has(a.key);
+      pick.addEventListener("change", () => {
+        togglePick(a.key);
+      });
+      extras.push(pick);
       const starred = state.view?.favorites.some((f) => f.key === a.key) ?? false;
       const star = el("button", { type: "button", class: `icon star${starred ? " on" : ""}`, "aria-pressed": String(starred), "aria-label": starred ? `Remove ${label(a)} from favorites` : `Add ${label(a)} to favorites` }, starred ? "★" : "☆");
       star.addEventListener("click", () => {
@@ -149,17 +167,78 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       });
       extras.push(star);
     }
-    li.append(el("div", { class: "body" }, title, meta, tags), ...extras, ...(action ? [action] : []));
+    li.append(...(pick ? [pick] : []), el("div", { class: "body" }, title, meta, tags), ...extras, ...(action ? [action] : []));
     const error = state.errors.get(a.key);
     if (error) li.append(errorView(error));
     if (state.formFor === a.key) li.append(formView(a));
     return li;
   };
 
+  const togglePick = (key: string): void => {
+    if (state.picked.has(key)) state.picked.delete(key);
+    else state.picked.add(key);
+    render();
+  };
+
+  /** The bar for a batch: one justification/ticket when any picked policy asks for it. */
+  const batchView = (): void => {
+    const all = state.view?.snapshot.assignments ?? [];
+    const picked = all.filter((a) => a.status === "eligible" && state.picked.has(a.key));
+    if (picked.length === 0) {
+      batch.replaceChildren();
+      return;
+    }
+    const needJustification = picked.some((a) => a.policy?.justification ?? false);
+    const needTicket = picked.some((a) => a.policy?.ticket ?? false);
+    const form = el("form", { class: "batch-form", "aria-label": `Activate ${String(picked.length)} selected` });
+    if (needJustification) form.append(el("label", {}, "Justification (required)", el("input", { name: "justification", autocomplete: "off", maxlength: "500", required: "" })));
+    if (needTicket) form.append(el("label", {}, "Ticket number (required)", el("input", { name: "ticket", autocomplete: "off", required: "" })));
+    const go = el("button", { type: "submit", class: "primary" }, `Activate ${String(picked.length)} selected`);
+    const clear = el("button", { type: "button", class: "secondary" }, "Clear");
+    clear.addEventListener("click", () => {
+      state.picked.clear();
+      render();
+    });
+    form.append(el("div", { class: "row" }, go, clear));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const value = (name: string): string | null => {
+        const v = data.get(name);
+        return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+      };
+      const keys = picked.map((a) => a.key);
+      for (const k of keys) {
+        state.busy.add(k);
+        state.errors.delete(k);
+      }
+      go.disabled = true;
+      void backend.activateMany({ keys, justification: value("justification"), ticketNumber: value("ticket"), ticketSystem: null, duration: null }).then(
+        (results) => {
+          for (const r of results) {
+            state.busy.delete(r.key);
+            if (r.error) state.errors.set(r.key, r.error);
+            else state.picked.delete(r.key);
+          }
+          render();
+        },
+        (err: unknown) => {
+          for (const k of keys) {
+            state.busy.delete(k);
+            state.errors.set(k, toErrorPayload(err));
+          }
+          render();
+        },
+      );
+    });
+    batch.replaceChildren(form);
+  };
+
   function render(): void {
     const items = visible();
     state.selected = Math.min(state.selected, Math.max(0, items.length - 1));
     list.replaceChildren(...items.map(itemView));
+    if (!batch.contains(document.activeElement)) batchView();
     if (state.view?.account && items.length === 0) list.append(el("li", { class: "empty" }, state.query ? "Nothing matches your search." : "No assignments."));
     const failures = state.view?.snapshot.failures ?? [];
     if (state.view && !state.view.account) {
@@ -190,14 +269,15 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     state.view = view;
     render();
   });
-  backend.onFocus((key) => {
+  const focusOn = (key: string): void => {
     state.query = "";
     search.value = "";
     state.formFor = key;
     state.selected = Math.max(0, visible().findIndex((a) => a.key === key));
     render();
     list.querySelector<HTMLInputElement>("form input")?.focus();
-  });
+  };
+  backend.onFocus(focusOn);
   backend.onError((error) => {
     banner.replaceChildren(errorView(error));
   });
@@ -218,6 +298,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     );
   });
   close.addEventListener("click", () => void backend.closePopup());
+  gear.addEventListener("click", () => void backend.openSettings());
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       if (state.formFor) {
@@ -235,6 +316,12 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       event.preventDefault();
       state.selected = Math.max(0, Math.min(items.length - 1, state.selected + (event.key === "ArrowDown" ? 1 : -1)));
       render();
+    } else if (event.key === " " && !(event.target instanceof HTMLInputElement || event.target instanceof HTMLButtonElement)) {
+      const a = items[state.selected];
+      if (a?.status === "eligible") {
+        event.preventDefault();
+        togglePick(a.key);
+      }
     } else if (event.key === "Enter") {
       const a = items[state.selected];
       if (a?.status === "eligible") {
@@ -251,6 +338,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     footer.textContent = `${info.name} ${info.version} · ${info.mode === "demo" ? "demo tenant" : "your tenant"}`;
     state.view = view;
     render();
+    if (view.focus) focusOn(view.focus);
     root.dataset.ready = "true";
   } catch (err: unknown) {
     banner.replaceChildren(errorView(toErrorPayload(err)));

@@ -479,7 +479,60 @@ impl Session {
     /// Signs in through the browser: Graph first, then ARM (one more browser round only when
     /// ARM uses another client). A plane whose consent fails is reported, not fatal.
     pub async fn sign_in(&self, login_hint: Option<&str>) -> Result<(Identity, Vec<Error>), Error> {
-        self.interactive(Resource::Graph, None, login_hint).await?;
+        self.sign_in_with(login_hint, false).await
+    }
+
+    /// Signs in another account: the browser asks which one (`prompt=select_account`).
+    pub async fn sign_in_another(&self) -> Result<(Identity, Vec<Error>), Error> {
+        self.sign_in_with(None, true).await
+    }
+
+    /// The accounts signed in on this machine (no secrets), most recent first.
+    pub fn accounts(&self) -> Vec<Identity> {
+        self.data_dir
+            .as_deref()
+            .map(load_accounts)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.tenant_id == self.cfg.tenant || self.cfg.tenant == "organizations")
+            .collect()
+    }
+
+    /// Uses another known account; its refresh token is looked up in the secret store
+    /// at the next call, so a missing one shows as "sign in required", not a crash.
+    pub async fn switch_account(&self, object_id: &str) -> Result<Identity, Error> {
+        let id = self
+            .accounts()
+            .into_iter()
+            .find(|a| a.object_id == object_id)
+            .ok_or_else(|| {
+                Error::InvalidInput("That account is no longer known here; sign in with it.".into())
+            })?;
+        for slot in self.slots.values() {
+            *slot.lock().await = None;
+        }
+        *self.identity.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+        if let Some(dir) = &self.data_dir {
+            let mut all = load_accounts(dir);
+            all.retain(|a| a.object_id != id.object_id || a.tenant_id != id.tenant_id);
+            all.insert(0, id.clone());
+            save_accounts(dir, &all)?;
+        }
+        Ok(id)
+    }
+
+    async fn sign_in_with(
+        &self,
+        login_hint: Option<&str>,
+        select_account: bool,
+    ) -> Result<(Identity, Vec<Error>), Error> {
+        if select_account {
+            for slot in self.slots.values() {
+                *slot.lock().await = None;
+            }
+        }
+        self.interactive_with(Resource::Graph, None, login_hint, select_account)
+            .await?;
         let identity = self
             .identity()
             .ok_or_else(|| Error::SignInRequired("the sign-in returned no identity".into()))?;
@@ -502,6 +555,17 @@ impl Session {
         resource: Resource,
         claims: Option<&str>,
         login_hint: Option<&str>,
+    ) -> Result<BasicTokenResponse, Error> {
+        self.interactive_with(resource, claims, login_hint, false)
+            .await
+    }
+
+    async fn interactive_with(
+        &self,
+        resource: Resource,
+        claims: Option<&str>,
+        login_hint: Option<&str>,
+        select_account: bool,
     ) -> Result<BasicTokenResponse, Error> {
         let client_id = self.client_id(resource).to_string();
         let listener = TcpListener::bind(("127.0.0.1", 0))
@@ -527,6 +591,9 @@ impl Session {
         }
         if let Some(h) = login_hint {
             auth = auth.add_extra_param("login_hint", h.to_string());
+        }
+        if select_account {
+            auth = auth.add_extra_param("prompt", "select_account");
         }
         if claims.is_some() {
             auth = auth.add_extra_param("claims", merge_claims(claims));

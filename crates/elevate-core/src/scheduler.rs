@@ -60,6 +60,23 @@ impl Scheduler {
         }
     }
 
+    /// New lead times (settings saved). Lead times already passed for what is tracked do
+    /// not fire: a reminder "30 min before" added with 10 min left would only be noise.
+    pub fn set_leads(&mut self, leads_minutes: &[u32], now: DateTime<Utc>) {
+        let fired = std::mem::take(&mut self.fired);
+        let tracked = std::mem::take(&mut self.tracked);
+        *self = Scheduler::new(leads_minutes);
+        self.fired = fired;
+        for (key, t) in &tracked {
+            for lead in &self.leads {
+                if t.end - chrono::Duration::minutes(*lead) <= now {
+                    self.fired.insert((key.clone(), t.end.timestamp(), *lead));
+                }
+            }
+        }
+        self.tracked = tracked;
+    }
+
     /// Follows a refresh: every activated assignment with an end is tracked; one that is gone
     /// before its end (deactivated) is dropped silently, one gone at or after its end expired.
     pub fn update(&mut self, assignments: &[Assignment], now: DateTime<Utc>) -> Vec<Due> {
@@ -175,6 +192,29 @@ mod tests {
             request_id: None,
             policy: None,
         }
+    }
+
+    #[test]
+    fn new_lead_times_apply_without_firing_what_has_passed() {
+        let t0 = Utc::now();
+        let mut s = Scheduler::new(&[5]);
+        s.update(&[active("ua", t0 + Duration::minutes(20))], t0);
+        // 20 min left: a 30-min lead has passed (silent), a 10-min lead is still ahead.
+        s.set_leads(&[30, 10], t0);
+        assert!(s.due(t0 + Duration::minutes(1)).is_empty());
+        let at10 = s.due(t0 + Duration::minutes(10));
+        assert!(
+            matches!(
+                at10.as_slice(),
+                [Due::Expiring {
+                    lead_minutes: 10,
+                    ..
+                }]
+            ),
+            "{at10:?}"
+        );
+        // The old 5-min lead is gone.
+        assert!(s.due(t0 + Duration::minutes(15)).is_empty());
     }
 
     #[test]

@@ -14,4 +14,12 @@ favorites: Array<Favorite>,
 /**
  * Unix milliseconds of the snapshot.
  */
-refreshedAt: number, };
+refreshedAt: number, 
+/**
+ * Keys of activations granted but not yet usable ("activating…"), see `ready`.
+ */
+activating: Array<string>, 
+/**
+ * An assignment the popup should open its form on (a favorite that needs input).
+ */
+focus: string | null, };

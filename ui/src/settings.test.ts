@@ -1,0 +1,127 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Settings } from "./bindings/Settings";
+import type { SettingsView } from "./bindings/SettingsView";
+import { ElevateError } from "./ipc";
+import { mountSettings, parseReminders } from "./settings";
+import type { SettingsBackend } from "./settingsIpc";
+
+const base: Settings = {
+  tenantId: "contoso.onmicrosoft.com",
+  cloud: "public",
+  defaultJustification: null,
+  defaultTicketSystem: null,
+  defaultTicketNumber: null,
+  defaultDuration: "PT1H",
+  reminders: [15, 5],
+  startAtLogin: false,
+  autoActivateFavorites: false,
+  keepPopupWarm: false,
+};
+
+function sview(over: Partial<SettingsView> = {}): SettingsView {
+  return {
+    settings: base,
+    account: { tenantId: "t", objectId: "me", username: "alex@contoso.example", name: "Alex" },
+    accounts: [
+      { tenantId: "t", objectId: "me", username: "alex@contoso.example", name: "Alex" },
+      { tenantId: "t", objectId: "adm", username: "adm-alex@contoso.example", name: "Alex (admin)" },
+    ],
+    demo: false,
+    configPath: "/home/alex/.config/elevate/config.toml",
+    restartNeeded: false,
+    ...over,
+  };
+}
+
+function backend(over: Partial<SettingsBackend> = {}): SettingsBackend {
+  return {
+    get: () => Promise.resolve(sview()),
+    save: vi.fn((s: Settings) => Promise.resolve(sview({ settings: s }))),
+    signIn: vi.fn(() => Promise.resolve(null)),
+    signOut: vi.fn(() => Promise.resolve(sview({ account: null }))),
+    switchAccount: vi.fn(() => Promise.resolve(sview())),
+    addAccount: vi.fn(() => Promise.resolve(sview())),
+    close: vi.fn(() => Promise.resolve()),
+    ...over,
+  };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function input(root: HTMLElement, name: string): HTMLInputElement {
+  const found = root.querySelector<HTMLInputElement>(`[name="${name}"]`);
+  if (!found) throw new Error(`no ${name}`);
+  return found;
+}
+
+function submit(root: HTMLElement): void {
+  root.querySelector("form")?.dispatchEvent(new Event("submit", { cancelable: true }));
+}
+
+describe("settings", () => {
+  let r: HTMLElement;
+  beforeEach(() => {
+    document.body.innerHTML = '<main id="settings"></main>';
+    const found = document.getElementById("settings");
+    if (!found) throw new Error("no root");
+    r = found;
+  });
+
+  it("parses reminder lead times and says what is wrong", () => {
+    expect(parseReminders("15, 5")).toEqual([15, 5]);
+    expect(parseReminders("30 10;2")).toEqual([30, 10, 2]);
+    expect(parseReminders("")).toEqual([]);
+    expect(parseReminders("15, soon")).toContain('"soon" is not a number');
+  });
+
+  it("saves every field", async () => {
+    const b = backend();
+    await mountSettings(r, b);
+    input(r, "defaultJustification").value = "on-call";
+    input(r, "defaultDuration").value = "2h";
+    input(r, "reminders").value = "30, 10";
+    input(r, "autoActivateFavorites").checked = true;
+    input(r, "startAtLogin").checked = true;
+    submit(r);
+    await flush();
+    expect(b.save).toHaveBeenCalledWith({ ...base, defaultJustification: "on-call", defaultDuration: "2h", reminders: [30, 10], autoActivateFavorites: true, startAtLogin: true });
+    expect(r.querySelector(".status")?.textContent).toBe("Saved.");
+  });
+
+  it("refuses bad reminders before sending, and shows the backend's refusal with its limit", async () => {
+    const save = vi.fn(() => Promise.reject(new ElevateError({ code: "invalidInput", message: "Reminders: up to 4 lead times, each from 1 to 240 minutes before expiry." })));
+    await mountSettings(r, backend({ save }));
+    input(r, "reminders").value = "15, later";
+    submit(r);
+    await flush();
+    expect(save).not.toHaveBeenCalled();
+    expect(r.querySelector('[role="alert"]')?.textContent).toContain("not a number");
+    input(r, "reminders").value = "1000";
+    submit(r);
+    await flush();
+    expect(r.querySelector('[role="alert"]')?.textContent).toContain("up to 4 lead times");
+    // What the user typed is still there.
+    expect(input(r, "reminders").value).toBe("1000");
+  });
+
+  it("switches accounts and signs out", async () => {
+    const b = backend();
+    await mountSettings(r, b);
+    r.querySelector<HTMLButtonElement>('button[aria-label="Switch to adm-alex@contoso.example"]')?.click();
+    await flush();
+    expect(b.switchAccount).toHaveBeenCalledWith("adm");
+    Array.from(r.querySelectorAll("button")).find((x) => x.textContent === "Sign out")?.click();
+    await flush();
+    expect(b.signOut).toHaveBeenCalled();
+    expect(r.textContent).toContain("Not signed in.");
+  });
+
+  it("keeps the demo's tenant fixed", async () => {
+    const b = backend({ get: () => Promise.resolve(sview({ demo: true })) });
+    await mountSettings(r, b);
+    expect(input(r, "tenantId").disabled).toBe(true);
+    submit(r);
+    await flush();
+    expect(b.save).toHaveBeenCalledWith(base);
+  });
+});

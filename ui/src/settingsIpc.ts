@@ -1,0 +1,24 @@
+// The settings window's door to the Rust side (same error shape as the popup's).
+import type { Settings } from "./bindings/Settings";
+import type { SettingsView } from "./bindings/SettingsView";
+import { call } from "./ipc";
+
+export interface SettingsBackend {
+  get: () => Promise<SettingsView>;
+  save: (settings: Settings) => Promise<SettingsView>;
+  signIn: () => Promise<unknown>;
+  signOut: () => Promise<SettingsView>;
+  switchAccount: (objectId: string) => Promise<SettingsView>;
+  addAccount: () => Promise<SettingsView>;
+  close: () => Promise<void>;
+}
+
+export const tauriSettings: SettingsBackend = {
+  get: () => call<SettingsView>("settings_get"),
+  save: (settings) => call<SettingsView>("settings_save", { settings }),
+  signIn: () => call<unknown>("sign_in"),
+  signOut: () => call<SettingsView>("sign_out"),
+  switchAccount: (objectId) => call<SettingsView>("switch_account", { objectId }),
+  addAccount: () => call<SettingsView>("add_account"),
+  close: () => call<undefined>("close_settings"),
+};
