@@ -87,7 +87,10 @@ fn find(view: &Option<View>, key: &str, status: Status) -> Result<Assignment, Er
 pub async fn activate(app: &AppHandle, form: &ActivationForm) -> Result<RequestOutcome, Error> {
     let state = ready(app).await?;
     let a = find(&state.cached(), &form.key, Status::Eligible)?;
-    let plan = state.pim.plan(&a, &form.input()?, &state.defaults()).await?;
+    let plan = state
+        .pim
+        .plan(&a, &form.input()?, &state.defaults())
+        .await?;
     let out = state.pim.activate(&a, &plan).await;
     let _ = refresh(app).await;
     if let Ok(o) = &out {

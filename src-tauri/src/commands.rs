@@ -103,7 +103,10 @@ pub async fn sign_out(app: AppHandle) -> Result<SettingsView, ErrorPayload> {
 }
 
 #[tauri::command]
-pub async fn switch_account(app: AppHandle, object_id: String) -> Result<SettingsView, ErrorPayload> {
+pub async fn switch_account(
+    app: AppHandle,
+    object_id: String,
+) -> Result<SettingsView, ErrorPayload> {
     crate::actions::switch_account(&app, &object_id).await?;
     Ok(crate::settings::view(&app).await?)
 }

@@ -14,7 +14,12 @@ fn keep_warm(app: &AppHandle) -> bool {
     app.state::<crate::actions::Core>()
         .0
         .get()
-        .is_some_and(|s| s.config.lock().unwrap_or_else(|p| p.into_inner()).keep_popup_warm)
+        .is_some_and(|s| {
+            s.config
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .keep_popup_warm
+        })
 }
 
 fn build(app: &AppHandle) -> tauri::Result<WebviewWindow> {

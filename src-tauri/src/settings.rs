@@ -37,12 +37,19 @@ pub fn close(app: &AppHandle) -> Result<(), Error> {
 
 pub async fn view(app: &AppHandle) -> Result<SettingsView, Error> {
     let state = crate::actions::ready(app).await?;
-    let config = state.config.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let config = state
+        .config
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let session = state.pim.session();
     let resolved = &session.cfg;
     // What the running session uses differs from the file: a restart applies it.
     let restart_needed = !state.demo
-        && (config.tenant_id.as_deref().is_some_and(|t| t != resolved.tenant)
+        && (config
+            .tenant_id
+            .as_deref()
+            .is_some_and(|t| t != resolved.tenant)
             || config.cloud != resolved.cloud);
     Ok(SettingsView {
         settings: Settings::from_config(&config),
@@ -57,7 +64,11 @@ pub async fn view(app: &AppHandle) -> Result<SettingsView, Error> {
 /// Saves, applies start-at-login through the OS (autostart entry), and refreshes the tray.
 pub async fn save(app: &AppHandle, settings: &Settings) -> Result<SettingsView, Error> {
     let state = crate::actions::ready(app).await?;
-    let before = state.config.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let before = state
+        .config
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let after = state.save_settings(settings)?;
     if after.start_at_login != before.start_at_login {
         let autolaunch = app.autolaunch();

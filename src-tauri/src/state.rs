@@ -320,7 +320,12 @@ impl AppState {
             return TrayState::Idle;
         };
         let now = self.clock.now();
-        let lead = lock(&self.config).reminders.iter().max().copied().unwrap_or(15);
+        let lead = lock(&self.config)
+            .reminders
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or(15);
         let soon = now + Duration::minutes(i64::from(lead));
         TrayState::most_urgent(
             view.snapshot

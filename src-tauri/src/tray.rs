@@ -187,7 +187,11 @@ fn menu(app: &AppHandle, view: Option<&View>, extras: &Extras) -> tauri::Result<
                 format!("Signed in as {}", id.username)
             };
             let account = Submenu::with_id(app, "account", who, true)?;
-            for other in extras.accounts.iter().filter(|a| a.object_id != id.object_id) {
+            for other in extras
+                .accounts
+                .iter()
+                .filter(|a| a.object_id != id.object_id)
+            {
                 account.append(&MenuItem::with_id(
                     app,
                     format!("switch:{}", other.object_id),
@@ -258,7 +262,11 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
 }
 
 /// Rebuilds the menu and sets the icon and tooltip from the latest view.
-pub fn update(app: &AppHandle, view: &View, app_state: &crate::state::AppState) -> tauri::Result<()> {
+pub fn update(
+    app: &AppHandle,
+    view: &View,
+    app_state: &crate::state::AppState,
+) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return Ok(());
     };

@@ -81,5 +81,8 @@ def test_a_pending_request_is_followed_and_its_approval_notified(desktop: Deskto
     pending = control(base, "GET", "approvals")
     control(base, "POST", f"approvals/{pending[0]['id']}/approve")
     note = desktop.notifications.wait_for("Privileged Role Administrator approved", timeout=40)
-    assert "active" in note.body
+    assert "approved" in note.body
     wait_until(lambda: images_differ(desktop.tray.icon_file(), ICONS / "active.png") == 0, 20, "the active icon")
+    # Then the ready check: the role is among the user's directory roles (/me/memberOf).
+    ready = desktop.notifications.wait_for("Privileged Role Administrator is ready", timeout=60)
+    assert "in effect" in ready.body

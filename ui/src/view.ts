@@ -149,7 +149,6 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       pick.addEventListener("change", () => {
         togglePick(a.key);
       });
-      extras.push(pick);
       const starred = state.view?.favorites.some((f) => f.key === a.key) ?? false;
       const star = el("button", { type: "button", class: `icon star${starred ? " on" : ""}`, "aria-pressed": String(starred), "aria-label": starred ? `Remove ${label(a)} from favorites` : `Add ${label(a)} to favorites` }, starred ? "★" : "☆");
       star.addEventListener("click", () => {

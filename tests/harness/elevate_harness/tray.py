@@ -3,6 +3,7 @@ dbusmenu and clicks menu items, speaking the real protocols over the session bus
 
 
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -150,19 +151,28 @@ class TrayHost:
         return _menu_from_layout(reply[1])
 
     def click(self, label: str, item: TrayItem | None = None) -> MenuItem:
-        """Sends the `clicked` event a panel sends when the user picks the item."""
+        """Sends the `clicked` event a panel sends when the user picks the item. The app may
+        rebuild its menu between our read and the click (ids change): read again, like a
+        panel that shows the new menu, a few times."""
         item = item or self.wait_registered()
         menu_path = self.properties(item)["Menu"]
-        root = self.menu(item)
-        matches = [i for i in root.walk() if i.label == label and i.kind != "separator"]
-        if not matches:
-            raise AssertionError(f"no menu item {label!r}; the menu has {root.labels()}")
-        target = matches[0]
-        if not target.enabled:
-            raise AssertionError(f"menu item {label!r} is disabled")
-        self._call(item.bus_name, menu_path, DBUSMENU, "Event", "isvu",
-                   [target.id, "clicked", Variant("s", ""), 0])
-        return target
+        for attempt in range(5):
+            root = self.menu(item)
+            matches = [i for i in root.walk() if i.label == label and i.kind != "separator"]
+            if not matches:
+                raise AssertionError(f"no menu item {label!r}; the menu has {root.labels()}")
+            target = matches[0]
+            if not target.enabled:
+                raise AssertionError(f"menu item {label!r} is disabled")
+            try:
+                self._call(item.bus_name, menu_path, DBUSMENU, "Event", "isvu",
+                           [target.id, "clicked", Variant("s", ""), 0])
+                return target
+            except AssertionError as err:
+                if "does not refer to a menu item" not in str(err) or attempt == 4:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def _call(self, dest: str, path: str, iface: str, member: str, sig: str, body: list[Any]) -> list[Any]:
         reply = self._session.run(self._session.bus.call(Message(

@@ -115,6 +115,9 @@ class WebDriver:
     def click(self, element: str) -> None:
         self._request("POST", self._s(f"/element/{element}/click"), {})
 
+    def clear(self, element: str) -> None:
+        self._request("POST", self._s(f"/element/{element}/clear"), {})
+
     def send_keys(self, element: str, text: str) -> None:
         self._request("POST", self._s(f"/element/{element}/value"), {"text": text})
 
