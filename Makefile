@@ -19,7 +19,7 @@ export ELEVATE_CLI_BIN := $(CARGO_TARGET_DIR)/debug/elevatectl
 export ELEVATE_SIM_BIN := $(CARGO_TARGET_DIR)/debug/elevate-sim
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: help setup system-deps driver build demo demo-headless test test-desktop fmt lint icons dev clean
+.PHONY: help setup system-deps driver build demo demo-headless test test-desktop bench package fmt lint icons dev clean
 
 help:
 	@echo "make demo           set up, build and run Elevate on the demo tenant"
@@ -27,6 +27,8 @@ help:
 	@echo "make demo-headless  run the demo under Xvfb and save a screenshot to target/demo/"
 	@echo "make test-desktop   only the desktop tests (after a build)"
 	@echo "make dev            Vite dev server + the app in dev mode"
+	@echo "make bench          benchmarks against elevate-sim; table + target/bench/results.json"
+	@echo "make package        the .deb (Tauri bundler), installed and started as a check"
 	@echo "make fmt | lint | icons | clean"
 
 # --- set-up: each step does nothing when already done ------------------------------------
@@ -68,6 +70,22 @@ test: build
 # --- more ------------------------------------------------------------------------------------
 demo-headless: build
 	"$(ELEVATE_VENV)/bin/python" scripts/demo_headless.py "$(APP_BIN)"
+
+RELEASE_BIN := $(CARGO_TARGET_DIR)/release/elevate
+
+bench: setup ui/dist/index.html
+	cargo build --release -p elevate-bench --bin elevate-bench
+	cargo build --release --bin elevate
+	@mkdir -p target/bench
+	"$(CARGO_TARGET_DIR)/release/elevate-bench" target/bench/core.json
+	"$(ELEVATE_VENV)/bin/python" scripts/bench_app.py "$(RELEASE_BIN)" target/bench/core.json target/bench/results.json
+
+DEB = $(CARGO_TARGET_DIR)/release/bundle/deb/Elevate_$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)_$(shell dpkg --print-architecture).deb
+
+# AppImage is not built: its tools (linuxdeploy, appimagetool) are downloaded at build time.
+package: setup
+	npx tauri build --bundles deb
+	"$(ELEVATE_VENV)/bin/python" scripts/check_package.py "$(DEB)"
 
 test-desktop:
 	cd tests && "$(ELEVATE_VENV)/bin/python" -m pytest

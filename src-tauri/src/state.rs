@@ -58,7 +58,9 @@ const DEMO_CLIENT: &str = "3b6f2d8e-5c1a-4f0b-9e7d-2a4c6b8e0f13";
 impl AppState {
     /// Demo: an embedded elevate-sim on 127.0.0.1 with a signed-in demo user, tokens in memory.
     pub async fn demo() -> Result<AppState, Error> {
-        let scenario = elevate_sim::Scenario::builtin("demo").map_err(Error::InvalidInput)?;
+        // `large` (2,000 assignments) for `make bench`; the demo scenario otherwise.
+        let name = std::env::var("ELEVATE_DEMO_SCENARIO").unwrap_or_else(|_| "demo".into());
+        let scenario = elevate_sim::Scenario::builtin(&name).map_err(Error::InvalidInput)?;
         let settings = elevate_sim::Settings {
             auto_sign_in: Some(scenario.default_user.clone()),
             device_code_interval: 1,

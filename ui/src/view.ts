@@ -339,6 +339,8 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     render();
     if (view.focus) focusOn(view.focus);
     root.dataset.ready = "true";
+    // For `make bench`: webview start to list painted.
+    performance.mark("elevate-ready");
   } catch (err: unknown) {
     banner.replaceChildren(errorView(toErrorPayload(err)));
     root.dataset.ready = "error";

@@ -56,8 +56,15 @@ class SecretService:
                              [unlocked, session_path])[0]
         items = []
         for path in unlocked:
-            props = self._call(path, "org.freedesktop.DBus.Properties", "GetAll", "s",
-                               ["org.freedesktop.Secret.Item"])[0]
+            if path not in secrets:
+                continue  # deleted between the search and now
+            try:
+                props = self._call(path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+                                   ["org.freedesktop.Secret.Item"])[0]
+            except AssertionError as err:
+                if "does not exist" in str(err):
+                    continue  # deleted between the search and now
+                raise
             items.append(SecretItem(path=path, label=props["Label"].value,
                                     attributes=dict(props["Attributes"].value),
                                     secret=bytes(secrets[path][2])))

@@ -1,0 +1,140 @@
+"""The app's figures for `make bench`, under a headless desktop (the test harness): start to
+tray ready, total RSS (the app and its WebKit processes) with the popup closed and open, and
+the popup with 2,000 assignments: webview start to list painted (cold), and open to shown
+when kept warm. Merges them with the core figures into one results file and prints a table.
+
+Usage: bench_app.py APP_BIN CORE_JSON RESULTS_JSON"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"))
+from elevate_harness import DesktopSession  # noqa: E402
+from elevate_harness.session import wait_until  # noqa: E402
+
+TITLE = "Elevate (demo)"
+
+
+def tree_rss_mib(pid: int) -> float:
+    """RSS of `pid` and every descendant (WebKit's web and network processes), in MiB."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def figure(name: str, value: float, unit: str, goal: float | None, lower: bool = True) -> dict:
+    return {"name": name, "value": round(value, 1), "unit": unit, "goal": goal, "lower_is_better": lower}
+
+
+def seed(desktop: DesktopSession, warm: bool) -> None:
+    d = desktop.home / ".local/share/elevate/demo"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.toml").write_text(f"keep_popup_warm = {'true' if warm else 'false'}\n")
+
+
+def app_figures(app_bin: str) -> list[dict]:
+    out: list[dict] = []
+    env = {"ELEVATE_DEMO_SCENARIO": "large"}
+    art = Path(tempfile.mkdtemp(prefix="elevate-bench-"))
+    # Start to tray ready, and RSS closed/open (no WebDriver attached).
+    with DesktopSession(art / "rss") as desktop:
+        seed(desktop, warm=False)
+        t0 = time.monotonic()
+        app = desktop.start_app(app_bin, "--demo", env=env)
+        desktop.tray.wait_registered(timeout=60)
+        out.append(figure("app_start_to_tray_ms", (time.monotonic() - t0) * 1000, "ms", 300))
+        wait_until(lambda: any("left" in l or "Nothing active" in l for l in desktop.tray.menu().labels()), 60, "the first refresh")
+        time.sleep(3)
+        out.append(figure("app_rss_popup_closed_mib", tree_rss_mib(app.pid), "MiB", 80))
+        desktop.tray.click("Open Elevate…")
+        wait_until(lambda: desktop.window_viewable(TITLE), 30, "the popup")
+        time.sleep(3)
+        out.append(figure("app_rss_popup_open_mib", tree_rss_mib(app.pid), "MiB", None))
+    # Popup cold: webview start to 2,000 assignments painted (the page's own mark).
+    with DesktopSession(art / "cold") as desktop:
+        seed(desktop, warm=False)
+        desktop.env.update(env)  # tauri-driver starts the app with the session's environment
+        driver = desktop.start_webdriver()
+        err: list[Exception] = []
+
+        def create() -> None:
+            try:
+                driver.new_session(app_bin, ["--demo"], timeout=120)
+            except Exception as e:  # reported below
+                err.append(e)
+
+        t = threading.Thread(target=create, daemon=True)
+        t.start()
+        desktop.tray.wait_registered(timeout=60)
+        desktop.tray.click("Open Elevate…")
+        t.join(120)
+        if err:
+            raise err[0]
+        wait_until(lambda: driver.execute("return document.getElementById('app').dataset.ready") == "true", 60, "the list")
+        count = driver.execute("return document.querySelectorAll('li.item').length")
+        mark = driver.execute("return performance.getEntriesByName('elevate-ready')[0].startTime")
+        out.append(figure("popup_cold_list_painted_ms", float(mark), f"ms ({count} items)", 300))
+        driver.quit()
+    # Popup warm: kept hidden, click to shown.
+    with DesktopSession(art / "warm") as desktop:
+        seed(desktop, warm=True)
+        desktop.start_app(app_bin, "--demo", env=env)
+        desktop.tray.wait_registered(timeout=60)
+        time.sleep(5)  # the hidden popup loads its list meanwhile
+        samples = []
+        for _ in range(3):
+            t0 = time.monotonic()
+            desktop.tray.click("Open Elevate…")
+            wait_until(lambda: desktop.window_viewable(TITLE), 10, "the popup", interval=0.002)
+            samples.append((time.monotonic() - t0) * 1000)
+            desktop.press_key(TITLE, "Escape")
+            wait_until(lambda: not desktop.window_viewable(TITLE), 10, "the popup to hide")
+        samples.sort()
+        out.append(figure("popup_warm_open_ms", samples[1], "ms (median of 3, menu click to shown)", 50))
+    return out
+
+
+def main() -> int:
+    app_bin, core_json, results_json = sys.argv[1:4]
+    figures = json.loads(Path(core_json).read_text()) if Path(core_json).exists() else []
+    try:
+        figures += app_figures(app_bin)
+    except Exception as e:  # a benchmark reports; the figures so far are kept
+        print(f"bench: the app figures failed: {e}", file=sys.stderr)
+    Path(results_json).parent.mkdir(parents=True, exist_ok=True)
+    Path(results_json).write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"{'figure':44} {'value':>10}  {'goal':>8}  unit")
+    for f in figures:
+        goal = "" if f["goal"] is None else f"{'≤' if f['lower_is_better'] else '≥'}{f['goal']:g}"
+        met = "" if f["goal"] is None else ("  ok" if (f["value"] <= f["goal"]) == f["lower_is_better"] or f["value"] == f["goal"] else "  MISSED")
+        print(f"{f['name']:44} {f['value']:>10g}  {goal:>8}  {f['unit']}{met}")
+    print(f"written to {results_json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
