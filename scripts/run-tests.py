@@ -126,6 +126,11 @@ def main() -> int:
               env={"ELEVATE_APP_BIN": os.environ.get("ELEVATE_APP_BIN", str(TARGET / "debug" / "elevate")),
                    "ELEVATE_CLI_BIN": os.environ.get("ELEVATE_CLI_BIN", str(TARGET / "debug" / "elevatectl")),
                    "ELEVATE_SIM_BIN": os.environ.get("ELEVATE_SIM_BIN", str(TARGET / "debug" / "elevate-sim"))}),
+        # The .deb from the debug build already made (a release build would double the run):
+        # declared dependencies, installed (dpkg as root, else unpacked), started, removed.
+        check("deb: built, installed, started",
+              ["bash", "-c", f'npx tauri build --debug --bundles deb >/dev/null && '
+               f'"{VENV / "bin" / "python"}" scripts/check_package.py "$(ls -t "{TARGET}"/debug/bundle/deb/*.deb | head -1)"']),
     ]
     print("\n=== summary")
     for r in results:
