@@ -105,16 +105,12 @@ def app_figures(app_bin: str) -> list[dict]:
         desktop.start_app(app_bin, "--demo", env=env)
         desktop.tray.wait_registered(timeout=60)
         time.sleep(5)  # the hidden popup loads its list meanwhile
-        samples = []
-        for _ in range(3):
-            t0 = time.monotonic()
-            desktop.tray.click("Open Elevate…")
-            wait_until(lambda: desktop.window_viewable(TITLE), 10, "the popup", interval=0.002)
-            samples.append((time.monotonic() - t0) * 1000)
-            desktop.press_key(TITLE, "Escape")
-            wait_until(lambda: not desktop.window_viewable(TITLE), 10, "the popup to hide")
-        samples.sort()
-        out.append(figure("popup_warm_open_ms", samples[1], "ms (median of 3, menu click to shown)", 50))
+        # The first open of the hidden, already painted popup (Esc hides it again, but a
+        # headless X server without a window manager does not always pass the key on).
+        t0 = time.monotonic()
+        desktop.tray.click("Open Elevate…")
+        wait_until(lambda: desktop.window_viewable(TITLE), 10, "the popup", interval=0.002)
+        out.append(figure("popup_warm_open_ms", (time.monotonic() - t0) * 1000, "ms (menu click to shown)", 50))
     return out
 
 
