@@ -93,3 +93,17 @@ def test_a_starred_favorite_activates_from_the_tray_in_one_click(desktop: Deskto
         wait_until(lambda: any(l.startswith("Security Administrator · ") for l in desktop.tray.menu().labels()), 20, "the activation in the tray")
     finally:
         driver.quit()
+
+
+def test_the_popup_follows_a_dark_system_theme(desktop: DesktopSession, app_bin: str) -> None:
+    desktop.env["GTK_THEME"] = "Adwaita:dark"  # what a dark desktop hands to GTK apps
+    driver = open_popup_with_webdriver(desktop, app_bin, "--demo")
+    try:
+        driver.wait_for("#app[data-ready='true']", timeout=30)
+        bg = driver.execute("return getComputedStyle(document.body).backgroundColor")
+        assert bg == "rgb(22, 24, 29)", f"dark background expected, got {bg}"
+        time.sleep(0.5)
+        shot = driver.screenshot(desktop.artifacts / "popup-demo-dark.png")
+        shutil.copy(shot, ARTIFACTS / "popup-demo-dark.png")
+    finally:
+        driver.quit()
