@@ -32,7 +32,7 @@ def main() -> int:
             print(f"package check: Depends lacks {need}", file=sys.stderr)
             return 1
     files = run(["dpkg-deb", "-c", str(deb)])
-    if "./usr/bin/elevate" not in files or ".desktop" not in files:
+    if " usr/bin/elevate" not in files.replace("./", "") or ".desktop" not in files:
         print("package check: the package lacks usr/bin/elevate or its .desktop entry", file=sys.stderr)
         return 1
     sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0 else None)
