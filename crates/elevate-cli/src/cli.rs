@@ -518,27 +518,23 @@ fn record(
     out: &Result<RequestOutcome, Error>,
     duration: Option<String>,
 ) {
-    let rec = HistoryRecord {
-        time: Utc::now(),
-        action: action.into(),
-        key: a.key.clone(),
-        label: a.label(),
-        outcome: match out {
-            Ok(o) => serde_json::to_value(o.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            Err(e) => e.code().to_string(),
-        },
-        request_id: out.as_ref().ok().and_then(|o| o.request_id.clone()),
-        justification: None,
-        duration,
-        error: out.as_ref().err().map(|e| e.to_string()),
-        prev: String::new(),
+    let outcome = match out {
+        Ok(o) => serde_json::to_value(o.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        Err(e) => e.code().to_string(),
     };
-    if let Err(e) = ctx.data.append_history(rec) {
-        eprintln!("elevatectl: note: the history could not be written: {e}");
-    }
+    append(
+        ctx,
+        action,
+        &a.key,
+        &a.label(),
+        &outcome,
+        out.as_ref().ok().and_then(|o| o.request_id.clone()),
+        duration,
+        out.as_ref().err().map(|e| e.to_string()),
+    );
 }
 
 fn history_of(
@@ -548,15 +544,32 @@ fn history_of(
     request_id: Option<String>,
     error: Option<String>,
 ) {
+    append(
+        ctx, "activate", &r.key, &r.label, outcome, request_id, None, error,
+    );
+}
+
+/// Appends one record; a history that cannot be written is a note, not a failure.
+#[allow(clippy::too_many_arguments)]
+fn append(
+    ctx: &Context,
+    action: &str,
+    key: &str,
+    label: &str,
+    outcome: &str,
+    request_id: Option<String>,
+    duration: Option<String>,
+    error: Option<String>,
+) {
     let rec = HistoryRecord {
         time: Utc::now(),
-        action: "activate".into(),
-        key: r.key.clone(),
-        label: r.label.clone(),
+        action: action.into(),
+        key: key.into(),
+        label: label.into(),
         outcome: outcome.into(),
         request_id,
         justification: None,
-        duration: None,
+        duration,
         error,
         prev: String::new(),
     };

@@ -482,6 +482,13 @@ impl Session {
         self.sign_in_with(login_hint, false).await
     }
 
+    /// Drops every cached access token (another account, or none, is next).
+    async fn forget_tokens(&self) {
+        for slot in self.slots.values() {
+            *slot.lock().await = None;
+        }
+    }
+
     /// Signs in another account: the browser asks which one (`prompt=select_account`).
     pub async fn sign_in_another(&self) -> Result<(Identity, Vec<Error>), Error> {
         self.sign_in_with(None, true).await
@@ -508,9 +515,7 @@ impl Session {
             .ok_or_else(|| {
                 Error::InvalidInput("That account is no longer known here; sign in with it.".into())
             })?;
-        for slot in self.slots.values() {
-            *slot.lock().await = None;
-        }
+        self.forget_tokens().await;
         *self.identity.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
         if let Some(dir) = &self.data_dir {
             let mut all = load_accounts(dir);
@@ -527,9 +532,7 @@ impl Session {
         select_account: bool,
     ) -> Result<(Identity, Vec<Error>), Error> {
         if select_account {
-            for slot in self.slots.values() {
-                *slot.lock().await = None;
-            }
+            self.forget_tokens().await;
         }
         self.interactive_with(Resource::Graph, None, login_hint, select_account)
             .await?;
@@ -696,9 +699,7 @@ impl Session {
                 self.store.delete(&key)?;
             }
         }
-        for slot in self.slots.values() {
-            *slot.lock().await = None;
-        }
+        self.forget_tokens().await;
         if let (Some(dir), Some(me)) = (&self.data_dir, self.identity()) {
             let mut all = load_accounts(dir);
             all.retain(|a| !(a.tenant_id == me.tenant_id && a.object_id == me.object_id));
