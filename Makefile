@@ -10,7 +10,7 @@ CARGO_TARGET_DIR ?= $(shell mkdir -p "$(ELEVATE_CACHE)/target" 2>/dev/null && ec
 export CARGO_TARGET_DIR
 ELEVATE_VENV ?= $(ELEVATE_CACHE)/venv
 export ELEVATE_VENV
-# cargo-installed tools (tauri-driver) live here.
+# cargo-installed tools live here.
 export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 APP_BIN := $(CARGO_TARGET_DIR)/debug/elevate
@@ -19,7 +19,7 @@ export ELEVATE_CLI_BIN := $(CARGO_TARGET_DIR)/debug/elevatectl
 export ELEVATE_SIM_BIN := $(CARGO_TARGET_DIR)/debug/elevate-sim
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: help setup system-deps driver build demo demo-headless test test-desktop bench package fmt lint icons dev clean
+.PHONY: help setup system-deps build demo demo-headless test test-desktop bench package fmt lint icons dev clean
 
 help:
 	@echo "make demo           set up, build and run Elevate on the demo tenant"
@@ -32,13 +32,10 @@ help:
 	@echo "make fmt | lint | icons | clean"
 
 # --- set-up: each step does nothing when already done ------------------------------------
-setup: system-deps node_modules/.package-lock.json $(ELEVATE_VENV)/.stamp driver
+setup: system-deps node_modules/.package-lock.json $(ELEVATE_VENV)/.stamp
 
 system-deps:
 	@scripts/setup.sh system
-
-driver: system-deps
-	@scripts/setup.sh driver
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

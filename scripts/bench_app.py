@@ -77,7 +77,7 @@ def app_figures(app_bin: str) -> list[dict]:
     # Popup cold: webview start to 2,000 assignments painted (the page's own mark).
     with DesktopSession(art / "cold") as desktop:
         seed(desktop, warm=False)
-        desktop.env.update(env)  # tauri-driver starts the app with the session's environment
+        desktop.env.update(env)  # WebKitWebDriver starts the app with the session's environment
         driver = desktop.start_webdriver()
         err: list[Exception] = []
 

@@ -2,7 +2,6 @@
 # Installs what Elevate needs to build, run and test on Debian/Ubuntu, and only what is
 # missing: a second run does nothing and takes about a second.
 #   scripts/setup.sh system    Debian packages (apt-get as root, or through sudo)
-#   scripts/setup.sh driver    tauri-driver, from crates.io (WebDriver for the desktop tests)
 set -euo pipefail
 
 BUILD_PACKAGES=(
@@ -38,14 +37,7 @@ system() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-driver() {
-  if command -v tauri-driver >/dev/null 2>&1; then return 0; fi
-  echo "setup: installing tauri-driver from crates.io"
-  cargo install tauri-driver --locked --version '^2'
-}
-
 case "${1:-}" in
   system) system ;;
-  driver) driver ;;
-  *) echo "usage: $0 system|driver" >&2; exit 2 ;;
+  *) echo "usage: $0 system" >&2; exit 2 ;;
 esac

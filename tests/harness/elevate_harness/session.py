@@ -279,23 +279,27 @@ class DesktopSession:
         return self.spawn("app", [binary, *args], env=env)
 
     def start_webdriver(self, timeout: float = 20.0) -> "WebDriver":
-        """Starts tauri-driver (and through it WebKitWebDriver) on loopback ports."""
+        """Starts WebKitWebDriver on a loopback port. We talk to it directly rather than
+        through tauri-driver: on Linux tauri-driver only renames `tauri:options`, and its
+        proxy reuses a pooled connection without retrying, so a connection WebKitWebDriver has
+        just closed drops a command (a click) with no reply."""
         from .webdriver import WebDriver
-        port, native = free_port(), free_port()
+        port = free_port()
         native_driver = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
-        proc = self.spawn("tauri-driver", ["tauri-driver", "--port", str(port), "--native-port",
-                                           str(native), "--native-driver", native_driver])
+        # Tauri enables WebKit automation in the app only when this is set.
+        proc = self.spawn("webdriver", [native_driver, f"--port={port}", "--host=127.0.0.1"],
+                          env={"TAURI_WEBVIEW_AUTOMATION": "true"})
         url = f"http://127.0.0.1:{port}"
 
         def ready() -> bool:
             if not proc.alive():
-                raise HarnessError(f"tauri-driver exited: {proc.output()[-2000:]}")
+                raise HarnessError(f"WebKitWebDriver exited: {proc.output()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/status", timeout=1):
                     return True
             except OSError:
                 return False
-        wait_until(ready, timeout, "tauri-driver to listen")
+        wait_until(ready, timeout, "WebKitWebDriver to listen")
         return WebDriver(url)
 
     def start_sim(self, binary: str, *args: str) -> "SimProcess":

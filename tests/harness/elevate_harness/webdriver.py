@@ -1,5 +1,5 @@
 """A small W3C WebDriver client (the few commands the end-to-end tests use), talking to
-tauri-driver on loopback. Small enough to read; no browser download, no driver manager."""
+WebKitWebDriver on loopback, one connection per command. Small enough to read; no browser download, no driver manager."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ class WebDriver:
 
     def _request(self, method: str, path: str, body: Any = None, timeout: float = 30.0,
                  idempotent: bool = False) -> Any:
-        # tauri-driver proxies to WebKitWebDriver over a pooled connection that WebKitWebDriver
-        # may close between commands; a command without side effects is sent once more.
+        # A connection reset before the reply: a command without side effects is sent once
+        # more; one with effects (a click) is not, so it can never happen twice.
         attempts = 2 if idempotent else 1
         for attempt in range(attempts):
             try:
@@ -64,8 +64,8 @@ class WebDriver:
     # -- session -------------------------------------------------------------------------
     def new_session(self, application: str, args: list[str] | None = None, timeout: float = 60.0) -> str:
         caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "wry",
-            "tauri:options": {"application": application, "args": args or []},
+            # What tauri-driver would turn `tauri:options` into on Linux.
+            "webkitgtk:browserOptions": {"binary": application, "args": args or []},
         }}}
         value = self._request("POST", "/session", caps, timeout=timeout)
         self.session_id = value["sessionId"]
