@@ -60,6 +60,17 @@ async fn start(app: tauri::AppHandle, demo: bool) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .keep_popup_warm;
+    if demo {
+        // Before the state is published, so a popup opened meanwhile shows "loading", not a
+        // "Sign in" button that flips. The demo tenant answers a browser at once; one that
+        // has not come back in 20 s leaves the demo signed out, with the Sign in button.
+        let signing_in = state.sign_in_demo();
+        match tokio::time::timeout(std::time::Duration::from_secs(20), signing_in).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("elevate: demo sign-in: {e}"),
+            Err(_) => eprintln!("elevate: demo sign-in: the browser did not come back in 20 s"),
+        }
+    }
     let _ = app.state::<actions::Core>().0.set(state);
     if warm {
         popup::warm(&app, true);

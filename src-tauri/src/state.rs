@@ -56,7 +56,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 const DEMO_CLIENT: &str = "3b6f2d8e-5c1a-4f0b-9e7d-2a4c6b8e0f13";
 
 impl AppState {
-    /// Demo: an embedded elevate-sim on 127.0.0.1 with a signed-in demo user, tokens in memory.
+    /// Demo: an embedded elevate-sim on 127.0.0.1, tokens in memory. Signed out until
+    /// [`AppState::sign_in_demo`].
     pub async fn demo() -> Result<AppState, Error> {
         // `large` (2,000 assignments) for `make bench`; the demo scenario otherwise.
         let name = std::env::var("ELEVATE_DEMO_SCENARIO").unwrap_or_else(|_| "demo".into());
@@ -86,8 +87,6 @@ impl AppState {
             store,
             Arc::new(elevate_core::auth::SystemOpener),
         );
-        // The demo tenant approves device codes itself: no browser needed.
-        session.sign_in_device(|_| {}).await?;
         eprintln!(
             "elevate: demo tenant at {} (approvals: {}/_sim/approve)",
             sim.base_url(),
@@ -120,6 +119,22 @@ impl AppState {
             demo: true,
             _sim: Some(sim),
         })
+    }
+
+    /// The demo's sign-in is the real one: the system browser opens the demo tenant's
+    /// authorize page (which signs the demo user in at once), PKCE and state are checked on
+    /// the loopback redirect. Only where no browser can be started does it fall back to the
+    /// device code flow, which the demo tenant approves by itself.
+    pub async fn sign_in_demo(&self) -> Result<(), Error> {
+        let session = self.pim.session();
+        match session.sign_in(None).await {
+            Ok(_) => Ok(()),
+            Err(Error::Unsupported(why)) => {
+                eprintln!("elevate: {why}; signing in to the demo tenant with a device code");
+                session.sign_in_device(|_| {}).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The configured tenant, tokens in the OS secret store.

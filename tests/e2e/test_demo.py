@@ -107,3 +107,22 @@ def test_the_popup_follows_a_dark_system_theme(desktop: DesktopSession, app_bin:
         shutil.copy(shot, ARTIFACTS / "popup-demo-dark.png")
     finally:
         driver.quit()
+
+
+def test_the_demo_signs_in_through_the_browser_flow(desktop: DesktopSession, app_bin: str) -> None:
+    app = desktop.start_app(app_bin, "--demo")
+    desktop.tray.wait_registered(timeout=60)
+    wait_until(lambda: any(l.startswith("Demo tenant: ") for l in desktop.tray.menu().labels()), 30, "the demo user signed in")
+    asked = (desktop.artifacts / "browser.log").read_text()
+    assert "authorize /" in asked and "/oauth2/v2.0/authorize" in asked, asked
+    assert "code_challenge_method=S256 state=yes redirect_uri=http://localhost:" in asked, asked
+    assert app.alive()
+
+
+def test_the_demo_signs_in_without_a_browser(desktop: DesktopSession, app_bin: str) -> None:
+    # No browser can be started: the demo says so and falls back to a device code.
+    app = desktop.start_app(app_bin, "--demo", env={"BROWSER": "/nonexistent/browser"})
+    desktop.tray.wait_registered(timeout=60)
+    wait_until(lambda: any(l.startswith("Demo tenant: ") for l in desktop.tray.menu().labels()), 30, "the demo user signed in")
+    assert "signing in to the demo tenant with a device code" in app.output()
+    assert not (desktop.artifacts / "browser.log").exists()

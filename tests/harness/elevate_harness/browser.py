@@ -4,6 +4,7 @@ listener. Used as $BROWSER by the end-to-end tests: `python -m elevate_harness.b
 
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -13,6 +14,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def follow(url: str) -> int:
+    # What was asked, for the tests to check (the query holds nothing secret; the code in the
+    # redirect is not logged).
+    asked = urllib.parse.urlsplit(url)
+    params = urllib.parse.parse_qs(asked.query)
+    print(f"authorize {asked.path} code_challenge_method={params.get('code_challenge_method', ['-'])[0]} "
+          f"state={'yes' if params.get('state') else 'no'} redirect_uri={params.get('redirect_uri', ['-'])[0]}",
+          flush=True)
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         opener.open(url, timeout=15)

@@ -202,6 +202,9 @@ class DesktopSession:
             "GDK_BACKEND": "x11",
             "NO_AT_BRIDGE": "1",
         })
+        # A desktop has a browser: ours is an HTTP client that completes a sign-in as a user
+        # whose session is open would (see browser.py).
+        self.env["BROWSER"] = self.browser_command()
         self.display = self._start_xvfb()
         self.env["DISPLAY"] = self.display
         self.bus_address = self._start_bus()
