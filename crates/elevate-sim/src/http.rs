@@ -135,7 +135,7 @@ impl Resp {
 
 /// A page of a collection, with the next link when more remain. `offset` comes from the
 /// opaque skip token the previous page handed out.
-pub fn page(items: Vec<Value>, offset: usize, size: usize) -> (Vec<Value>, Option<usize>) {
+pub fn page<T>(items: Vec<T>, offset: usize, size: usize) -> (Vec<T>, Option<usize>) {
     let size = size.max(1);
     let end = (offset + size).min(items.len());
     let next = (end < items.len()).then_some(end);
