@@ -110,6 +110,14 @@ async fn start(app: tauri::AppHandle, demo: bool) {
 }
 
 fn main() {
+    // GTK 3 on X11 sets up GLX when it opens the display, which loads the GL driver (with
+    // Mesa, LLVM): about 55 MiB for the lifetime of a tray app that draws no GL itself. The
+    // webview renders in its own process, and its UI side draws without GDK's GL. Anyone who
+    // wants it back sets GDK_GL themselves. Done before any thread exists.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+    }
     let launch = Launch::from_args(std::env::args().skip(1));
     let open_popup = launch.open_popup;
     let demo = launch.demo;

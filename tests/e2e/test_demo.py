@@ -43,7 +43,7 @@ def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app
         assert len(rows) >= 29, len(rows)
         assert "demo tenant" in driver.text(driver.find("footer"))
         time.sleep(0.5)
-        shot = driver.screenshot(desktop.artifacts / "popup-demo.png")
+        shot = desktop.window_screenshot("Elevate (demo)", desktop.artifacts / "popup-demo.png")
         shutil.copy(shot, ARTIFACTS / "popup-demo.png")
 
         search = driver.find("input.search")
@@ -64,7 +64,7 @@ def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app
         assert any(l.startswith("User Administrator · ") and "left" in l for l in labels), labels
         assert "Deactivate" in labels and "Extend" in labels
         time.sleep(0.5)  # let the page paint the new state before the artifact screenshot
-        shot = driver.screenshot(desktop.artifacts / "popup-demo-active.png")
+        shot = desktop.window_screenshot("Elevate (demo)", desktop.artifacts / "popup-demo-active.png")
         shutil.copy(shot, ARTIFACTS / "popup-demo-active.png")
     finally:
         driver.quit()
@@ -103,7 +103,7 @@ def test_the_popup_follows_a_dark_system_theme(desktop: DesktopSession, app_bin:
         bg = driver.execute("return getComputedStyle(document.body).backgroundColor")
         assert bg == "rgb(22, 24, 29)", f"dark background expected, got {bg}"
         time.sleep(0.5)
-        shot = driver.screenshot(desktop.artifacts / "popup-demo-dark.png")
+        shot = desktop.window_screenshot("Elevate (demo)", desktop.artifacts / "popup-demo-dark.png")
         shutil.copy(shot, ARTIFACTS / "popup-demo-dark.png")
     finally:
         driver.quit()

@@ -60,7 +60,7 @@ def test_tray_menu_opens_the_popup_and_webdriver_reads_it(desktop: DesktopSessio
 
         time.sleep(0.5)  # let the page paint before the artifact screenshots
 
-        shot = driver.screenshot(desktop.artifacts / "popup-webdriver.png")
+        shot = desktop.window_screenshot("Elevate", desktop.artifacts / "popup-webdriver.png")
         assert shot.stat().st_size > 1000
         whole = desktop.screenshot("desktop-with-popup")
         shutil.copy(whole, ARTIFACTS / "smoke-popup.png")

@@ -6,7 +6,7 @@ import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 import { ElevateError, toErrorPayload } from "./ipc";
 import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
-import { mount } from "./view";
+import { FIRST_ROWS, mount } from "./view";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 
@@ -301,5 +301,36 @@ describe("popup: batch, activating, settings", () => {
     await mount(r, b, () => NOW);
     r.querySelector<HTMLButtonElement>('button[aria-label="Settings"]')?.click();
     expect(b.openSettings).toHaveBeenCalled();
+  });
+});
+
+describe("a long list", () => {
+  const many = Array.from({ length: 2000 }, (_, i) => assignment({ key: `k${i}`, name: `Role ${String(i).padStart(4, "0")}` }));
+
+  it("renders the first rows, says how many match, and brings in more on scroll and arrows", async () => {
+    const r = root();
+    await mount(r, backend({ view: () => Promise.resolve(view(many)) }), () => NOW);
+    expect(r.querySelectorAll("li.item")).toHaveLength(FIRST_ROWS);
+    expect(r.dataset.count).toBe("2000");
+    expect(r.querySelector("li.more")?.textContent).toBe(`Showing ${FIRST_ROWS} of 2000 · scroll for more, or type to narrow`);
+    // The arrow keys go past the first rows: the next ones are rendered on the way.
+    for (let i = 0; i < FIRST_ROWS + 2; i++) document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown" }));
+    expect(r.querySelector('li.item[aria-selected="true"]')?.getAttribute("data-key")).toBe(`k${FIRST_ROWS + 2}`);
+    const afterArrows = r.querySelectorAll("li.item").length;
+    expect(afterArrows).toBeGreaterThan(FIRST_ROWS + 2);
+    // Scrolled to the end of the rendered rows: more again.
+    r.querySelector("ul.list")?.dispatchEvent(new Event("scroll"));
+    expect(r.querySelectorAll("li.item").length).toBeGreaterThan(afterArrows);
+  });
+
+  it("searches all 2,000, not only the rendered rows", async () => {
+    const r = root();
+    await mount(r, backend({ view: () => Promise.resolve(view(many)) }), () => NOW);
+    const search = r.querySelector<HTMLInputElement>("input.search");
+    if (!search) throw new Error("no search");
+    search.value = "Role 1999";
+    search.dispatchEvent(new Event("input"));
+    expect(Array.from(r.querySelectorAll("li.item")).map((li) => li.getAttribute("data-key"))).toEqual(["k1999"]);
+    expect(r.querySelector("li.more")).toBeNull();
   });
 });

@@ -30,10 +30,17 @@ interface UiState {
   errors: Map<string, ErrorPayload>;
   /** Keys picked for a batch activation. */
   picked: Set<string>;
+  /** How many of the matching items are in the DOM (more as the list is scrolled). */
+  limit: number;
 }
 
+/** Rows rendered at first: more than a popup shows, few enough to paint 2,000 assignments
+ * fast on a cold webview. Scrolling or the arrow keys bring in the rest, `STEP` at a time. */
+export const FIRST_ROWS = 60;
+const STEP = 200;
+
 export async function mount(root: HTMLElement, backend: Backend, now: () => number = Date.now): Promise<void> {
-  const state: UiState = { view: null, query: "", selected: 0, formFor: null, busy: new Set(), errors: new Map(), picked: new Set() };
+  const state: UiState = { view: null, query: "", selected: 0, formFor: null, busy: new Set(), errors: new Map(), picked: new Set(), limit: FIRST_ROWS };
   const search = el("input", { type: "search", class: "search", placeholder: "Search roles, groups, scopes…", "aria-label": "Search assignments" });
   const refreshButton = el("button", { class: "icon", type: "button", "aria-label": "Refresh" }, "⟳");
   const close = el("button", { class: "icon close", type: "button", "aria-label": "Close Elevate" }, "✕");
@@ -51,6 +58,15 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     list,
     footer,
   );
+
+  // Scrolling near the end of the rendered rows renders the next ones.
+  list.addEventListener("scroll", () => {
+    const more = list.querySelector("li.more");
+    if (more && list.scrollTop + list.clientHeight >= list.scrollHeight - 400) {
+      state.limit += STEP;
+      render();
+    }
+  });
 
   const visible = (): Assignment[] => (state.view ? ordered(state.view.snapshot.assignments).filter((a) => matches(a, state.query)) : []);
 
@@ -236,7 +252,15 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   function render(): void {
     const items = visible();
     state.selected = Math.min(state.selected, Math.max(0, items.length - 1));
-    list.replaceChildren(...items.map(itemView));
+    // The item a form, an error or the selection is on is always rendered.
+    const keep = Math.max(state.selected + 1, ...items.map((a, i) => (a.key === state.formFor || state.errors.has(a.key) ? i + 1 : 0)));
+    state.limit = Math.max(state.limit, keep);
+    const shown = items.slice(0, state.limit);
+    list.replaceChildren(...shown.map(itemView));
+    if (shown.length < items.length) {
+      const more = el("li", { class: "more", role: "presentation" }, `Showing ${shown.length} of ${items.length} · scroll for more, or type to narrow`);
+      list.append(more);
+    }
     if (!batch.contains(document.activeElement)) batchView();
     if (state.view?.account && items.length === 0) list.append(el("li", { class: "empty" }, state.query ? "Nothing matches your search." : "No assignments."));
     const failures = state.view?.snapshot.failures ?? [];
@@ -283,6 +307,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   search.addEventListener("input", () => {
     state.query = search.value;
     state.selected = 0;
+    state.limit = FIRST_ROWS;
     render();
   });
   refreshButton.addEventListener("click", () => {
@@ -314,7 +339,10 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       state.selected = Math.max(0, Math.min(items.length - 1, state.selected + (event.key === "ArrowDown" ? 1 : -1)));
+      if (state.selected >= state.limit - 1) state.limit += STEP;
       render();
+      const row: Partial<HTMLElement> | null = list.querySelector('li.item[aria-selected="true"]');
+      row?.scrollIntoView?.({ block: "nearest" }); // (absent in jsdom)
     } else if (event.key === " " && !(event.target instanceof HTMLInputElement || event.target instanceof HTMLButtonElement)) {
       const a = items[state.selected];
       if (a?.status === "eligible") {

@@ -49,6 +49,14 @@ pub trait Opener: Send + Sync {
     fn open(&self, url: &str) -> Result<(), Error>;
 }
 
+/// Waits for the opener on a thread of its own, so that a long-lived app (the tray) does not
+/// keep it as a zombie process.
+fn reap(mut child: std::process::Child) {
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+}
+
 /// The platform's URL opener, for the CLI (the app uses the Tauri opener plugin).
 pub struct SystemOpener;
 
@@ -60,7 +68,7 @@ impl Opener for SystemOpener {
                 .arg(url)
                 .stdin(std::process::Stdio::null())
                 .spawn()
-                .map(|_| ())
+                .map(reap)
                 .map_err(|e| {
                     Error::Unsupported(format!(
                         "cannot start $BROWSER ({}): {e}",
@@ -81,7 +89,7 @@ impl Opener for SystemOpener {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map(|_| ())
+            .map(reap)
             .map_err(|e| {
                 Error::Unsupported(format!(
                     "cannot open a browser ({cmd}: {e}); use device code sign-in instead"

@@ -343,6 +343,17 @@ class DesktopSession:
                        check=True, timeout=30, env=self.env, capture_output=True)
         return path
 
+    def window_screenshot(self, title: str, path: Path) -> Path:
+        """One top-level window, as the X server shows it, as PNG."""
+        info = subprocess.run(["xwininfo", "-display", self.display, "-name", title],
+                              capture_output=True, text=True, timeout=10, env=self.env).stdout
+        wid = next((l.split()[3] for l in info.splitlines() if "Window id:" in l), None)
+        if not wid:
+            raise HarnessError(f"no window named {title!r} to capture")
+        subprocess.run(["import", "-display", self.display, "-window", wid, str(path)],
+                       check=True, timeout=30, env=self.env, capture_output=True)
+        return path
+
     def window_names(self) -> list[str]:
         """Names of the mapped top-level windows (xwininfo), to see what the app shows."""
         out = subprocess.run(["xwininfo", "-display", self.display, "-root", "-children"],

@@ -122,6 +122,9 @@ class WebDriver:
         self._request("POST", self._s(f"/element/{element}/value"), {"text": text})
 
     def screenshot(self, path: Path) -> Path:
+        # Note: without GDK's GL (the app turns it off) WebKit answers this at the page's next
+        # frame, which a page at rest may not present for a while; the tests capture the
+        # window from the X server instead (DesktopSession.window_screenshot).
         data = self._request("GET", self._s("/screenshot"), idempotent=True)
         Path(path).write_bytes(base64.b64decode(data))
         return Path(path)
