@@ -421,8 +421,12 @@ impl Pim {
                 self.put_policy("entra:*".into(), PolicySummary::default());
             }
         }
-        self.group_policies(&group, &token).await;
-        self.resolve_group_names(&mut group, &token).await;
+        // Independent lookups, in the same round trip.
+        let for_policies = group.clone();
+        futures::join!(
+            self.group_policies(&for_policies, &token),
+            self.resolve_group_names(&mut group, &token)
+        );
         out.extend(entra);
         out.extend(group);
         failures.extend(entra_err);
@@ -442,7 +446,8 @@ impl Pim {
         if missing.is_empty() {
             return;
         }
-        for chunk in missing.chunks(15) {
+        // 15 ids per `in` filter (kept short: the contract gives no limit), the lookups at once.
+        let lookups = missing.chunks(15).map(|chunk| {
             let list = chunk
                 .iter()
                 .map(|id| format!("'{id}'"))
@@ -451,20 +456,26 @@ impl Pim {
             let url = self.graph(&format!(
                 "/groups?$filter=id%20in%20({list})&$select=id,displayName"
             ));
-            if let Ok(first) = self.get(&url, token, Plane::Group).await {
-                for g in first["value"].as_array().into_iter().flatten() {
-                    if let (Some(id), Some(name)) = (g["id"].as_str(), g["displayName"].as_str()) {
-                        for a in group.iter_mut().filter(|a| a.id.eq_ignore_ascii_case(id)) {
-                            a.name = name.to_string();
-                            a.scope.display_name = name.to_string();
-                        }
+            async move { self.get(&url, token, Plane::Group).await }
+        });
+        for first in futures::future::join_all(lookups)
+            .await
+            .into_iter()
+            .flatten()
+        {
+            for g in first["value"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(name)) = (g["id"].as_str(), g["displayName"].as_str()) {
+                    for a in group.iter_mut().filter(|a| a.id.eq_ignore_ascii_case(id)) {
+                        a.name = name.to_string();
+                        a.scope.display_name = name.to_string();
                     }
                 }
             }
         }
     }
 
-    /// Group policies for groups not in the cache, 20 per `$batch`.
+    /// Group policies for groups not in the cache, 20 per `$batch`, the batches at once
+    /// (one round trip however many groups).
     async fn group_policies(&self, group: &[Assignment], token: &Secret) {
         let mut ids: Vec<String> = group
             .iter()
@@ -473,12 +484,15 @@ impl Pim {
             .collect();
         ids.sort();
         ids.dedup();
-        for chunk in ids.chunks(20) {
+        let batches = ids.chunks(20).map(|chunk| async move {
             let urls: Vec<String> = chunk
                 .iter()
                 .map(|g| format!("/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'{g}'%20and%20scopeType%20eq%20'Group'&$expand=policy($expand=rules)"))
                 .collect();
-            let Ok(results) = self.batch(&urls, token).await else {
+            (chunk, self.batch(&urls, token).await)
+        });
+        for (chunk, results) in futures::future::join_all(batches).await {
+            let Ok(results) = results else {
                 continue;
             };
             for (g, r) in chunk.iter().zip(results) {
