@@ -53,9 +53,15 @@ def free_port() -> int:
 
 
 def images_differ(a: str | Path, b: str | Path) -> int:
-    """How many pixels differ between two images of the same size (ImageMagick `compare`)."""
+    """How many pixels differ between two images of the same size (ImageMagick `compare`).
+    An image that is gone counts as all different: the tray replaces its icon file when the
+    state changes, so a path read a moment ago may already be deleted (waits poll again)."""
+    if not Path(a).exists() or not Path(b).exists():
+        return 1 << 30
     out = subprocess.run(["compare", "-metric", "AE", str(a), str(b), "null:"],
                          capture_output=True, text=True, timeout=30)
+    if out.returncode > 1 and "unable to open image" in out.stderr:
+        return 1 << 30  # deleted between the check and the read
     if out.returncode > 1:
         raise HarnessError(f"compare failed: {out.stderr.strip()}")
     return int(float(out.stderr.split()[0]))
