@@ -344,8 +344,10 @@ class DesktopSession:
 
     def screenshot(self, name: str) -> Path:
         """The whole X screen as PNG, under the artifacts directory."""
-        path = self.artifacts / f"{name}.png"
-        subprocess.run(["import", "-display", self.display, "-window", "root", str(path)],
+        return self._capture("root", self.artifacts / f"{name}.png")
+
+    def _capture(self, window: str, path: Path) -> Path:
+        subprocess.run(["import", "-display", self.display, "-window", window, str(path)],
                        check=True, timeout=30, env=self.env, capture_output=True)
         return path
 
@@ -356,9 +358,7 @@ class DesktopSession:
         wid = next((l.split()[3] for l in info.splitlines() if "Window id:" in l), None)
         if not wid:
             raise HarnessError(f"no window named {title!r} to capture")
-        subprocess.run(["import", "-display", self.display, "-window", wid, str(path)],
-                       check=True, timeout=30, env=self.env, capture_output=True)
-        return path
+        return self._capture(wid, path)
 
     def window_names(self) -> list[str]:
         """Names of the mapped top-level windows (xwininfo), to see what the app shows."""
