@@ -6,8 +6,10 @@ import type { ActivationForm } from "./bindings/ActivationForm";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { BatchItem } from "./bindings/BatchItem";
+import type { CommandName } from "./bindings/CommandName";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
+import type { UiEvent } from "./bindings/UiEvent";
 import type { View } from "./bindings/View";
 
 export function isErrorPayload(value: unknown): value is ErrorPayload {
@@ -37,7 +39,8 @@ export function toErrorPayload(value: unknown): ErrorPayload {
   return { code: "internal", message: "Unexpected error from the Elevate backend." };
 }
 
-export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Invokes one of the commands Rust declares (`CommandName` is generated from that list). */
+export async function call<T>(command: CommandName, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (err: unknown) {
@@ -45,22 +48,36 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
   }
 }
 
-/** The backend as the popup sees it; tests pass their own implementation. */
+/** What each event Rust emits carries (`UiEvent` is generated from Rust's list of them). */
+export interface UiEventPayload extends Record<UiEvent, unknown> {
+  view: View;
+  error: ErrorPayload;
+}
+
+export function on<E extends UiEvent>(event: E, handler: (payload: UiEventPayload[E]) => void): void {
+  void listen<UiEventPayload[E]>(event, (e) => {
+    handler(e.payload);
+  });
+}
+
+/** The backend as the popup sees it; tests pass their own implementation.
+ *  The page gets its View from two places only, both handled by one function: `view()`,
+ *  pulled once at mount, and `onView`, every view the backend publishes afterwards. The
+ *  commands that change the view (refresh, sign in, favorites) resolve to nothing: their
+ *  result arrives as a `view` event. */
 export interface Backend {
   appInfo: () => Promise<AppInfo>;
   closePopup: () => Promise<void>;
   view: () => Promise<View>;
-  refresh: () => Promise<View>;
+  refresh: () => Promise<void>;
   activate: (form: ActivationForm) => Promise<RequestOutcome>;
   deactivate: (key: string) => Promise<RequestOutcome>;
   cancel: (key: string) => Promise<RequestOutcome>;
-  signIn: () => Promise<View>;
-  toggleFavorite: (form: ActivationForm) => Promise<View>;
+  signIn: () => Promise<void>;
+  toggleFavorite: (form: ActivationForm) => Promise<void>;
   /** Activates several with one input; one result per key. */
   activateMany: (form: BatchForm) => Promise<BatchItem[]>;
   openSettings: () => Promise<void>;
-  /** The backend asks to open the form of one assignment (a favorite that needs input). */
-  onFocus: (handler: (key: string) => void) => void;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
   onError: (handler: (error: ErrorPayload) => void) => void;
@@ -70,27 +87,18 @@ export const tauriBackend: Backend = {
   appInfo: () => call<AppInfo>("app_info"),
   closePopup: () => call<undefined>("close_popup"),
   view: () => call<View>("view"),
-  refresh: () => call<View>("refresh"),
+  refresh: () => call<undefined>("refresh"),
   activate: (form) => call<RequestOutcome>("activate", { form }),
   deactivate: (key) => call<RequestOutcome>("deactivate", { key }),
   cancel: (key) => call<RequestOutcome>("cancel", { key }),
-  signIn: () => call<View>("sign_in"),
-  toggleFavorite: (form) => call<View>("toggle_favorite", { form }),
+  signIn: () => call<undefined>("sign_in"),
+  toggleFavorite: (form) => call<undefined>("toggle_favorite", { form }),
   activateMany: (form) => call<BatchItem[]>("activate_many", { form }),
   openSettings: () => call<undefined>("open_settings"),
-  onFocus: (handler) => {
-    void listen<string>("focus", (event) => {
-      handler(event.payload);
-    });
-  },
   onView: (handler) => {
-    void listen<View>("view", (event) => {
-      handler(event.payload);
-    });
+    on("view", handler);
   },
   onError: (handler) => {
-    void listen<ErrorPayload>("error", (event) => {
-      handler(event.payload);
-    });
+    on("error", handler);
   },
 };

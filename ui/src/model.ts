@@ -1,6 +1,8 @@
-// Pure helpers over the backend's view: ordering, search, labels, policy badges, countdowns.
+// Pure helpers over the backend's view: ordering, search, labels, policy badges, countdowns,
+// request outcomes in words.
 import type { Assignment } from "./bindings/Assignment";
 import type { PolicySummary } from "./bindings/PolicySummary";
+import type { RequestState } from "./bindings/RequestState";
 
 export function label(a: Assignment): string {
   return a.access ? `${a.name} (${a.access})` : a.name;
@@ -12,6 +14,9 @@ export const PLANE_NAMES: Record<Assignment["plane"], string> = {
   azureResource: "Azure",
 };
 
+/** Compares like `localeCompare` (the same default locale), without its set-up on every call. */
+const collator = new Intl.Collator();
+
 /** Active and pending first, then eligible; by plane, then name. An eligibility that is
  *  already activated or pending is shown once, in its active or pending form. */
 export function ordered(items: readonly Assignment[]): Assignment[] {
@@ -21,11 +26,13 @@ export function ordered(items: readonly Assignment[]): Assignment[] {
   items = items.filter((a) => a.status !== "eligible" || !busy.has(a.key));
   const rank = { active: 0, pendingApproval: 1, eligible: 2 } as const;
   const planes = { entraRole: 0, group: 1, azureResource: 2 } as const;
+  const labels = new Map(items.map((a) => [a, label(a)]));
+  const name = (a: Assignment): string => labels.get(a) ?? label(a);
   return [...items].sort(
     (a, b) =>
       rank[a.status] - rank[b.status] ||
       planes[a.plane] - planes[b.plane] ||
-      label(a).localeCompare(label(b)),
+      collator.compare(name(a), name(b)),
   );
 }
 
@@ -86,4 +93,26 @@ export function durationChoices(p: PolicySummary | null): number[] {
   const all = [30, 60, 120, 240, 480];
   const within = max === null ? all : all.filter((m) => m <= max);
   return max !== null && !within.includes(max) ? [...within, max] : within;
+}
+
+/** What a request's outcome means, in a few words next to the item. */
+export function outcomeText(state: RequestState): string {
+  switch (state) {
+    case "active":
+      return "activated";
+    case "provisioning":
+      return "activated, being provisioned";
+    case "scheduled":
+      return "scheduled";
+    case "pendingApproval":
+      return "requested, waiting for approval";
+    case "revoked":
+      return "deactivated";
+    case "canceled":
+      return "request canceled";
+    case "alreadyActive":
+      return "already active";
+    case "alreadyPending":
+      return "already requested, waiting for approval";
+  }
 }

@@ -37,7 +37,7 @@ function backend(over: Partial<SettingsBackend> = {}): SettingsBackend {
   return {
     get: () => Promise.resolve(sview()),
     save: vi.fn((s: Settings) => Promise.resolve(sview({ settings: s }))),
-    signIn: vi.fn(() => Promise.resolve(null)),
+    signIn: vi.fn(() => Promise.resolve()),
     signOut: vi.fn(() => Promise.resolve(sview({ account: null }))),
     switchAccount: vi.fn(() => Promise.resolve(sview())),
     addAccount: vi.fn(() => Promise.resolve(sview())),

@@ -1,4 +1,5 @@
-// The settings window's door to the Rust side (same error shape as the popup's).
+// The settings window's door to the Rust side (same error shape and typed command names as
+// the popup's). Account commands answer with the new SettingsView; sign_in with nothing.
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
 import { call } from "./ipc";
@@ -6,7 +7,7 @@ import { call } from "./ipc";
 export interface SettingsBackend {
   get: () => Promise<SettingsView>;
   save: (settings: Settings) => Promise<SettingsView>;
-  signIn: () => Promise<unknown>;
+  signIn: () => Promise<void>;
   signOut: () => Promise<SettingsView>;
   switchAccount: (objectId: string) => Promise<SettingsView>;
   addAccount: () => Promise<SettingsView>;
@@ -16,7 +17,7 @@ export interface SettingsBackend {
 export const tauriSettings: SettingsBackend = {
   get: () => call<SettingsView>("settings_get"),
   save: (settings) => call<SettingsView>("settings_save", { settings }),
-  signIn: () => call<unknown>("sign_in"),
+  signIn: () => call<undefined>("sign_in"),
   signOut: () => call<SettingsView>("sign_out"),
   switchAccount: (objectId) => call<SettingsView>("switch_account", { objectId }),
   addAccount: () => call<SettingsView>("add_account"),

@@ -1,91 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ActivationForm } from "./bindings/ActivationForm";
-import type { Assignment } from "./bindings/Assignment";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { View } from "./bindings/View";
-import type { Backend } from "./ipc";
 import { ElevateError, toErrorPayload } from "./ipc";
 import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
-import { FIRST_ROWS, mount } from "./view";
-
-const NOW = Date.parse("2026-11-23T12:00:00Z");
-
-function assignment(over: Partial<Assignment>): Assignment {
-  return {
-    key: over.key ?? `k-${over.name ?? "x"}-${over.status ?? "eligible"}`,
-    plane: "entraRole",
-    name: "User Administrator",
-    id: "r",
-    access: null,
-    scope: { id: "/", displayName: "Directory", type: "directory" },
-    status: "eligible",
-    assignmentType: null,
-    memberType: "Direct",
-    startDateTime: null,
-    endDateTime: null,
-    eligibilityScheduleId: null,
-    requestId: null,
-    policy: { maxDuration: "PT8H", justification: false, ticket: false, mfa: false, approval: false, authContext: null },
-    ...over,
-  };
-}
-
-const items: Assignment[] = [
-  assignment({ key: "ua", name: "User Administrator" }),
-  assignment({
-    key: "sec",
-    name: "Security Administrator",
-    policy: { maxDuration: "PT4H", justification: true, ticket: true, mfa: true, approval: false, authContext: null },
-  }),
-  assignment({
-    key: "contrib",
-    plane: "azureResource",
-    name: "Contributor",
-    scope: { id: "/subscriptions/s", displayName: "Contoso Production", type: "subscription" },
-  }),
-  assignment({ key: "reader", name: "Security Reader", status: "active", assignmentType: "activated", endDateTime: "2026-11-23T12:45:00Z" }),
-  assignment({ key: "ga", name: "Global Administrator", status: "pendingApproval", requestId: "req-1" }),
-];
-
-function view(list: Assignment[] = items): View {
-  return {
-    account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
-    snapshot: { assignments: list, failures: [] },
-    favorites: [],
-    refreshedAt: NOW,
-    activating: [],
-    focus: null,
-  };
-}
-
-function backend(over: Partial<Backend> = {}): Backend {
-  return {
-    appInfo: () => Promise.resolve({ name: "Elevate", version: "0.1.0", mode: "demo" }),
-    closePopup: vi.fn(() => Promise.resolve()),
-    view: () => Promise.resolve(view()),
-    refresh: () => Promise.resolve(view()),
-    activate: vi.fn(() => Promise.resolve({ state: "active" as const, requestId: "r1", status: "Provisioned", reconciled: false })),
-    deactivate: vi.fn(() => Promise.resolve({ state: "revoked" as const, requestId: "r2", status: "Revoked", reconciled: false })),
-    cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
-    signIn: vi.fn(() => Promise.resolve(view())),
-    toggleFavorite: vi.fn(() => Promise.resolve(view())),
-    activateMany: vi.fn((form: BatchForm) => Promise.resolve(form.keys.map((key) => ({ key, outcome: { state: "active" as const, requestId: key, status: "Provisioned", reconciled: false }, error: null })))),
-    openSettings: vi.fn(() => Promise.resolve()),
-    onFocus: () => undefined,
-    onView: () => undefined,
-    onError: () => undefined,
-    ...over,
-  };
-}
-
-function root(): HTMLElement {
-  document.body.innerHTML = '<main id="app"></main>';
-  const found = document.getElementById("app");
-  if (!found) throw new Error("no root");
-  return found;
-}
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
+import { NOW, assignment, backend, flush, items, root, view, withEvents } from "./testkit";
+import { MARK_VIEW_APPLIED, mount } from "./view";
 
 describe("model", () => {
   it("orders active and pending before eligible", () => {
@@ -203,10 +123,15 @@ describe("favorites", () => {
   it("stars an item with what its open form holds, and shows the star filled after", async () => {
     const starredView = view();
     starredView.favorites = [{ key: "sec", label: "Security Administrator", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: "PT2H" }];
-    const toggleFavorite = vi.fn(() => Promise.resolve(starredView));
-    let focus: ((key: string) => void) | undefined;
+    // The command returns nothing: the new view arrives as an event.
+    const { b, emit } = withEvents();
+    const toggleFavorite = vi.fn(() => {
+      emit(starredView);
+      return Promise.resolve();
+    });
+    b.toggleFavorite = toggleFavorite;
     const r = root();
-    await mount(r, backend({ toggleFavorite, onFocus: (h) => { focus = h; } }), () => NOW);
+    await mount(r, b, () => NOW);
     r.querySelector<HTMLButtonElement>('[data-key="sec"] button.primary')?.click();
     const form = r.querySelector<HTMLFormElement>('[data-key="sec"] form');
     const j = form?.querySelector<HTMLInputElement>('[name="justification"]');
@@ -218,23 +143,48 @@ describe("favorites", () => {
     await flush();
     expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null });
     expect(r.querySelector('[data-key="sec"] button.star')?.getAttribute("aria-pressed")).toBe("true");
-    // A favorite that needs input opens its form on request of the backend.
-    focus?.("ua");
+  });
+
+  it("opens the form on the item a view event names in View.focus", async () => {
+    const { b, emit } = withEvents();
+    const r = root();
+    await mount(r, b, () => NOW);
+    const search = r.querySelector<HTMLInputElement>("input.search");
+    if (!search) throw new Error("search");
+    search.value = "contrib";
+    search.dispatchEvent(new Event("input"));
+    expect(r.querySelector('[data-key="ua"]')).toBeNull();
+    emit({ ...view(), focus: "ua" });
+    // The search is cleared so the item is there, with its form open and selected.
+    expect(search.value).toBe("");
     expect(r.querySelector('[data-key="ua"] form')).not.toBeNull();
+    expect(r.querySelector('[data-key="ua"]')?.getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement?.getAttribute("name")).toBe("justification");
+    // The same request repeated in the next views is not opened again once closed.
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    expect(r.querySelector('[data-key="ua"] form')).toBeNull();
+    emit({ ...view(), focus: "ua" });
+    expect(r.querySelector('[data-key="ua"] form')).toBeNull();
   });
 });
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
     const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null };
-    const signIn = vi.fn(() => Promise.resolve(view()));
+    const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
+    const signIn = vi.fn(() => {
+      emit(view());
+      return Promise.resolve();
+    });
+    b.signIn = signIn;
     const r = root();
-    await mount(r, backend({ view: () => Promise.resolve(signedOut), signIn }), () => NOW);
+    await mount(r, b, () => NOW);
     expect(r.querySelectorAll(".banner [role=alert]")).toHaveLength(0);
     r.querySelector<HTMLButtonElement>('.signin button')?.click();
     await flush();
     expect(signIn).toHaveBeenCalledTimes(1);
     expect(r.querySelectorAll("li.item")).toHaveLength(5);
+    expect(r.querySelector(".signin")).toBeNull();
   });
 });
 
@@ -304,33 +254,61 @@ describe("popup: batch, activating, settings", () => {
   });
 });
 
-describe("a long list", () => {
-  const many = Array.from({ length: 2000 }, (_, i) => assignment({ key: `k${i}`, name: `Role ${String(i).padStart(4, "0")}` }));
-
-  it("renders the first rows, says how many match, and brings in more on scroll and arrows", async () => {
+describe("one path for the view", () => {
+  it("paints a refresh once, from the view event (the command returns nothing)", async () => {
+    const { b, emit } = withEvents();
+    const refreshed = view(items.slice(0, 3));
+    const refresh = vi.fn(() => {
+      emit(refreshed);
+      return Promise.resolve();
+    });
+    b.refresh = refresh;
     const r = root();
-    await mount(r, backend({ view: () => Promise.resolve(view(many)) }), () => NOW);
-    expect(r.querySelectorAll("li.item")).toHaveLength(FIRST_ROWS);
-    expect(r.dataset.count).toBe("2000");
-    expect(r.querySelector("li.more")?.textContent).toBe(`Showing ${FIRST_ROWS} of 2000 · scroll for more, or type to narrow`);
-    // The arrow keys go past the first rows: the next ones are rendered on the way.
-    for (let i = 0; i < FIRST_ROWS + 2; i++) document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown" }));
-    expect(r.querySelector('li.item[aria-selected="true"]')?.getAttribute("data-key")).toBe(`k${FIRST_ROWS + 2}`);
-    const afterArrows = r.querySelectorAll("li.item").length;
-    expect(afterArrows).toBeGreaterThan(FIRST_ROWS + 2);
-    // Scrolled to the end of the rendered rows: more again.
-    r.querySelector("ul.list")?.dispatchEvent(new Event("scroll"));
-    expect(r.querySelectorAll("li.item").length).toBeGreaterThan(afterArrows);
+    await mount(r, b, () => NOW);
+    const marks = vi.spyOn(performance, "mark");
+    try {
+      r.querySelector<HTMLButtonElement>('button[aria-label="Refresh"]')?.click();
+      await flush();
+      expect(refresh).toHaveBeenCalledTimes(1);
+      expect(marks.mock.calls.filter(([name]) => name === MARK_VIEW_APPLIED)).toHaveLength(1);
+      expect(r.querySelectorAll("li.item")).toHaveLength(3);
+    } finally {
+      marks.mockRestore();
+    }
   });
 
-  it("searches all 2,000, not only the rendered rows", async () => {
+  it("shows a refresh that fails in the banner", async () => {
     const r = root();
-    await mount(r, backend({ view: () => Promise.resolve(view(many)) }), () => NOW);
-    const search = r.querySelector<HTMLInputElement>("input.search");
-    if (!search) throw new Error("no search");
-    search.value = "Role 1999";
-    search.dispatchEvent(new Event("input"));
-    expect(Array.from(r.querySelectorAll("li.item")).map((li) => li.getAttribute("data-key"))).toEqual(["k1999"]);
-    expect(r.querySelector("li.more")).toBeNull();
+    await mount(r, backend({ refresh: () => Promise.reject(new ElevateError({ code: "network", message: "Microsoft Graph did not answer" })) }), () => NOW);
+    r.querySelector<HTMLButtonElement>('button[aria-label="Refresh"]')?.click();
+    await flush();
+    expect(r.querySelector(".banner [role=alert]")?.textContent).toBe("Microsoft Graph did not answer");
+  });
+
+  it("keeps a newer view event over the view pulled at mount", async () => {
+    const { b, emit } = withEvents();
+    b.view = () => {
+      emit(view(items.slice(0, 1)));
+      return Promise.resolve(view());
+    };
+    const r = root();
+    await mount(r, b, () => NOW);
+    expect(r.querySelectorAll("li.item")).toHaveLength(1);
+  });
+});
+
+describe("request outcomes", () => {
+  it("says an activation found the role already active or already requested", async () => {
+    const activate = vi.fn((form: ActivationForm) =>
+      Promise.resolve({ state: form.key === "ua" ? ("alreadyActive" as const) : ("alreadyPending" as const), requestId: null, status: "", reconciled: false }),
+    );
+    const r = root();
+    await mount(r, backend({ activate }), () => NOW);
+    r.querySelector<HTMLButtonElement>('[data-key="ua"] button.primary')?.click();
+    r.querySelector<HTMLButtonElement>('[data-key="contrib"] button.primary')?.click();
+    await flush();
+    expect(r.querySelector('[data-key="ua"] .outcome')?.textContent).toBe("already active");
+    expect(r.querySelector('[data-key="contrib"] .outcome')?.textContent).toBe("already requested, waiting for approval");
+    expect(r.querySelector('[data-key="ua"] [role="alert"]')).toBeNull();
   });
 });

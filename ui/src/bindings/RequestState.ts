@@ -3,4 +3,4 @@
 /**
  * What happened to an activation request.
  */
-export type RequestState = "active" | "provisioning" | "scheduled" | "pendingApproval" | "revoked" | "canceled";
+export type RequestState = "active" | "provisioning" | "scheduled" | "pendingApproval" | "revoked" | "canceled" | "alreadyActive" | "alreadyPending";

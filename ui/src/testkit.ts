@@ -1,0 +1,95 @@
+// Fixtures shared by the popup's tests: assignments, views, a fake backend (with `emit`
+// standing for the app's `view` event) and a fresh root element. Not part of the app.
+import { vi } from "vitest";
+import type { Assignment } from "./bindings/Assignment";
+import type { BatchForm } from "./bindings/BatchForm";
+import type { View } from "./bindings/View";
+import type { Backend } from "./ipc";
+
+export const NOW = Date.parse("2026-11-23T12:00:00Z");
+
+export function assignment(over: Partial<Assignment>): Assignment {
+  return {
+    key: over.key ?? `k-${over.name ?? "x"}-${over.status ?? "eligible"}`,
+    plane: "entraRole",
+    name: "User Administrator",
+    id: "r",
+    access: null,
+    scope: { id: "/", displayName: "Directory", type: "directory" },
+    status: "eligible",
+    assignmentType: null,
+    memberType: "Direct",
+    startDateTime: null,
+    endDateTime: null,
+    eligibilityScheduleId: null,
+    requestId: null,
+    policy: { maxDuration: "PT8H", justification: false, ticket: false, mfa: false, approval: false, authContext: null },
+    ...over,
+  };
+}
+
+export const items: Assignment[] = [
+  assignment({ key: "ua", name: "User Administrator" }),
+  assignment({
+    key: "sec",
+    name: "Security Administrator",
+    policy: { maxDuration: "PT4H", justification: true, ticket: true, mfa: true, approval: false, authContext: null },
+  }),
+  assignment({
+    key: "contrib",
+    plane: "azureResource",
+    name: "Contributor",
+    scope: { id: "/subscriptions/s", displayName: "Contoso Production", type: "subscription" },
+  }),
+  assignment({ key: "reader", name: "Security Reader", status: "active", assignmentType: "activated", endDateTime: "2026-11-23T12:45:00Z" }),
+  assignment({ key: "ga", name: "Global Administrator", status: "pendingApproval", requestId: "req-1" }),
+];
+
+export function view(list: Assignment[] = items): View {
+  return {
+    account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
+    snapshot: { assignments: list, failures: [] },
+    favorites: [],
+    refreshedAt: NOW,
+    activating: [],
+    focus: null,
+  };
+}
+
+export function backend(over: Partial<Backend> = {}): Backend {
+  return {
+    appInfo: () => Promise.resolve({ name: "Elevate", version: "0.1.0", mode: "demo" }),
+    closePopup: vi.fn(() => Promise.resolve()),
+    view: () => Promise.resolve(view()),
+    refresh: () => Promise.resolve(),
+    activate: vi.fn(() => Promise.resolve({ state: "active" as const, requestId: "r1", status: "Provisioned", reconciled: false })),
+    deactivate: vi.fn(() => Promise.resolve({ state: "revoked" as const, requestId: "r2", status: "Revoked", reconciled: false })),
+    cancel: vi.fn(() => Promise.resolve({ state: "canceled" as const, requestId: "req-1", status: "Canceled", reconciled: false })),
+    signIn: vi.fn(() => Promise.resolve()),
+    toggleFavorite: vi.fn(() => Promise.resolve()),
+    activateMany: vi.fn((form: BatchForm) => Promise.resolve(form.keys.map((key) => ({ key, outcome: { state: "active" as const, requestId: key, status: "Provisioned", reconciled: false }, error: null })))),
+    openSettings: vi.fn(() => Promise.resolve()),
+    onView: () => undefined,
+    onError: () => undefined,
+    ...over,
+  };
+}
+
+/** A backend that publishes views as the app does: `emit` stands for a `view` event. */
+export function withEvents(over: Partial<Backend> = {}): { b: Backend; emit: (v: View) => void } {
+  let handler: ((v: View) => void) | undefined;
+  const emit = (v: View): void => {
+    if (!handler) throw new Error("the popup does not listen to views");
+    handler(v);
+  };
+  return { b: backend({ onView: (h) => { handler = h; }, ...over }), emit };
+}
+
+export function root(): HTMLElement {
+  document.body.innerHTML = '<main id="app"></main>';
+  const found = document.getElementById("app");
+  if (!found) throw new Error("no root");
+  return found;
+}
+
+export const flush = () => new Promise((r) => setTimeout(r, 0));
