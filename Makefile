@@ -104,7 +104,7 @@ icons:
 	cp target/icon-set/{32x32,64x64,128x128,128x128@2x}.png target/icon-set/icon.{icns,ico} icons/
 
 dev: setup
-	npx tauri dev -- --no-default-features
+	npx tauri dev -- --no-default-features --features demo
 
 clean:
 	rm -rf target ui/dist

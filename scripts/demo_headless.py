@@ -3,6 +3,7 @@
 see: the tray menu and a screenshot of the popup, in target/demo/."""
 
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +21,8 @@ def main(app_bin: str) -> int:
         # The demo tenant connects behind the tray: wait for its account in the menu.
         wait_until(lambda: any(l.startswith("Demo tenant:") for l in desktop.tray.menu().labels()), 30, "the demo tenant")
         print("tray menu:", " | ".join(desktop.tray.menu().labels()))
-        wait_until(lambda: desktop.window_viewable("Elevate"), 30, "the popup")
-        import time
+        # The demo's popup says it is the demo in its title.
+        wait_until(lambda: desktop.window_viewable("Elevate (demo)"), 30, "the popup")
         time.sleep(1.5)  # let the page paint
         shot = desktop.screenshot("demo")
         print(f"screenshot: {shot}")

@@ -126,6 +126,8 @@ def main() -> int:
               env={"ELEVATE_APP_BIN": os.environ.get("ELEVATE_APP_BIN", str(TARGET / "debug" / "elevate")),
                    "ELEVATE_CLI_BIN": os.environ.get("ELEVATE_CLI_BIN", str(TARGET / "debug" / "elevatectl")),
                    "ELEVATE_SIM_BIN": os.environ.get("ELEVATE_SIM_BIN", str(TARGET / "debug" / "elevate-sim"))}),
+        # The README's headless command, as written (the demo under Xvfb, a screenshot).
+        check("make demo-headless", ["make", "-s", "demo-headless"]),
         # The .deb from the debug build already made (a release build would double the run):
         # declared dependencies, installed (dpkg as root, else unpacked), started, removed.
         check("deb: built, installed, started",

@@ -1,13 +1,19 @@
-//! `#[tauri::command]` adapters: a few lines each over `actions` and elevate-core.
+//! `#[tauri::command]` adapters, a few lines each over the service. Views reach the page
+//! only through the `view` event (and the `view` command, once, when the page loads):
+//! commands return their outcome, never a view.
 
 use elevate_core::app::{
     ActivationForm, AppInfo, BatchForm, BatchItem, Settings, SettingsView, View,
 };
 use elevate_core::pim::RequestOutcome;
+use elevate_core::service::{Input, Target};
 use elevate_core::ErrorPayload;
-use tauri::AppHandle;
+use tauri::{AppHandle, Runtime};
 
+use crate::slot::Slot;
 use crate::Launch;
+
+type Reply<T> = Result<T, ErrorPayload>;
 
 #[tauri::command]
 pub fn app_info(launch: tauri::State<'_, Launch>) -> AppInfo {
@@ -15,104 +21,116 @@ pub fn app_info(launch: tauri::State<'_, Launch>) -> AppInfo {
 }
 
 #[tauri::command]
-pub fn close_popup(app: AppHandle) -> Result<(), ErrorPayload> {
-    crate::popup::close(&app).map_err(ErrorPayload::from)
+pub fn close_popup<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Ok(crate::popup::close(&app)?)
 }
 
-/// The latest view, refreshing first when there is none yet.
+/// The view for a page that just loaded (then it follows the `view` event).
 #[tauri::command]
-pub async fn view(app: AppHandle) -> Result<View, ErrorPayload> {
-    let state = crate::actions::ready(&app).await?;
-    let mut view = match state.cached() {
-        Some(v) => v,
-        None => crate::actions::refresh(&app).await?,
-    };
-    view.focus = state.take_focus();
-    Ok(view)
+pub async fn view<R: Runtime>(app: AppHandle<R>) -> Reply<View> {
+    Ok(Slot::ready(&app).await?.view_for_popup().await)
 }
 
 #[tauri::command]
-pub async fn refresh(app: AppHandle) -> Result<View, ErrorPayload> {
-    Ok(crate::actions::refresh(&app).await?)
+pub async fn refresh<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Slot::ready(&app).await?.refresh().await;
+    Ok(())
 }
 
 #[tauri::command]
-pub async fn activate(
-    app: AppHandle,
+pub async fn activate<R: Runtime>(
+    app: AppHandle<R>,
     form: ActivationForm,
-) -> Result<RequestOutcome, ErrorPayload> {
-    Ok(crate::actions::activate(&app, &form).await?)
+) -> Reply<RequestOutcome> {
+    let e = Slot::ready(&app).await?;
+    Ok(
+        e.activate(&Target::key(form.key.clone()), &Input::from(&form))
+            .await?
+            .outcome,
+    )
 }
 
 #[tauri::command]
-pub async fn deactivate(app: AppHandle, key: String) -> Result<RequestOutcome, ErrorPayload> {
-    Ok(crate::actions::deactivate(&app, &key).await?)
-}
-
-#[tauri::command]
-pub async fn cancel(app: AppHandle, key: String) -> Result<RequestOutcome, ErrorPayload> {
-    Ok(crate::actions::cancel(&app, &key).await?)
-}
-
-#[tauri::command]
-pub async fn sign_in(app: AppHandle) -> Result<View, ErrorPayload> {
-    Ok(crate::actions::sign_in(&app).await?)
-}
-
-#[tauri::command]
-pub async fn toggle_favorite(app: AppHandle, form: ActivationForm) -> Result<View, ErrorPayload> {
-    Ok(crate::actions::toggle_favorite(&app, &form).await?)
-}
-
-#[tauri::command]
-pub async fn activate_many(
-    app: AppHandle,
+pub async fn activate_many<R: Runtime>(
+    app: AppHandle<R>,
     form: BatchForm,
-) -> Result<Vec<BatchItem>, ErrorPayload> {
-    Ok(crate::actions::activate_many(&app, &form).await?)
+) -> Reply<Vec<BatchItem>> {
+    let e = Slot::ready(&app).await?;
+    Ok(e.activate_many(&form.keys, &Input::from(&form)).await?)
 }
 
 #[tauri::command]
-pub fn open_settings(app: AppHandle) -> Result<(), ErrorPayload> {
-    crate::settings::open(&app)
-        .map_err(|e| ErrorPayload::from(&elevate_core::Error::Unsupported(e.to_string())))
+pub async fn deactivate<R: Runtime>(app: AppHandle<R>, key: String) -> Reply<RequestOutcome> {
+    Ok(Slot::ready(&app)
+        .await?
+        .deactivate(&Target::Key(key))
+        .await?
+        .outcome)
 }
 
 #[tauri::command]
-pub fn close_settings(app: AppHandle) -> Result<(), ErrorPayload> {
-    crate::settings::close(&app).map_err(ErrorPayload::from)
+pub async fn cancel<R: Runtime>(app: AppHandle<R>, key: String) -> Reply<RequestOutcome> {
+    Ok(Slot::ready(&app)
+        .await?
+        .cancel(&Target::Key(key))
+        .await?
+        .outcome)
 }
 
 #[tauri::command]
-pub async fn settings_get(app: AppHandle) -> Result<SettingsView, ErrorPayload> {
-    Ok(crate::settings::view(&app).await?)
+pub async fn sign_in<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Slot::ready(&app).await?.sign_in().await?;
+    Ok(())
 }
 
 #[tauri::command]
-pub async fn settings_save(
-    app: AppHandle,
+pub async fn toggle_favorite<R: Runtime>(app: AppHandle<R>, form: ActivationForm) -> Reply<()> {
+    Ok(Slot::ready(&app).await?.toggle_favorite(&form).await?)
+}
+
+#[tauri::command]
+pub fn open_settings<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Ok(crate::settings::open(&app)?)
+}
+
+#[tauri::command]
+pub fn close_settings<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Ok(crate::settings::close(&app)?)
+}
+
+#[tauri::command]
+pub async fn settings_get<R: Runtime>(app: AppHandle<R>) -> Reply<SettingsView> {
+    Ok(Slot::ready(&app).await?.settings_view())
+}
+
+#[tauri::command]
+pub async fn settings_save<R: Runtime>(
+    app: AppHandle<R>,
     settings: Settings,
-) -> Result<SettingsView, ErrorPayload> {
+) -> Reply<SettingsView> {
     Ok(crate::settings::save(&app, &settings).await?)
 }
 
 #[tauri::command]
-pub async fn sign_out(app: AppHandle) -> Result<SettingsView, ErrorPayload> {
-    crate::actions::sign_out(&app).await?;
-    Ok(crate::settings::view(&app).await?)
+pub async fn sign_out<R: Runtime>(app: AppHandle<R>) -> Reply<SettingsView> {
+    let e = Slot::ready(&app).await?;
+    e.sign_out().await?;
+    Ok(e.settings_view())
 }
 
 #[tauri::command]
-pub async fn switch_account(
-    app: AppHandle,
+pub async fn switch_account<R: Runtime>(
+    app: AppHandle<R>,
     object_id: String,
-) -> Result<SettingsView, ErrorPayload> {
-    crate::actions::switch_account(&app, &object_id).await?;
-    Ok(crate::settings::view(&app).await?)
+) -> Reply<SettingsView> {
+    let e = Slot::ready(&app).await?;
+    e.switch_account(&object_id).await?;
+    Ok(e.settings_view())
 }
 
 #[tauri::command]
-pub async fn add_account(app: AppHandle) -> Result<SettingsView, ErrorPayload> {
-    crate::actions::add_account(&app).await?;
-    Ok(crate::settings::view(&app).await?)
+pub async fn add_account<R: Runtime>(app: AppHandle<R>) -> Reply<SettingsView> {
+    let e = Slot::ready(&app).await?;
+    e.add_account().await?;
+    Ok(e.settings_view())
 }

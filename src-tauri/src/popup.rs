@@ -3,27 +3,27 @@
 //! on, it is created hidden at start and hidden on close instead, for an instant open.
 
 use elevate_core::Error;
-use tauri::{AppHandle, LogicalPosition, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use tauri::{
+    AppHandle, LogicalPosition, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder,
+};
+
+use crate::slot::Slot;
 
 pub const LABEL: &str = "popup";
 const WIDTH: f64 = 400.0;
 const HEIGHT: f64 = 560.0;
 const MARGIN: f64 = 12.0;
 
-fn keep_warm(app: &AppHandle) -> bool {
-    app.state::<crate::actions::Core>()
-        .0
-        .get()
-        .is_some_and(|s| {
-            s.config
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .keep_popup_warm
-        })
+fn keep_warm<R: Runtime>(app: &AppHandle<R>) -> bool {
+    Slot::get(app).is_some_and(|e| e.config().keep_popup_warm)
 }
 
-fn build(app: &AppHandle) -> tauri::Result<WebviewWindow> {
-    let demo = app.state::<crate::Launch>().demo;
+fn ui_error(what: &str, err: tauri::Error) -> Error {
+    Error::io(what, std::io::Error::other(err.to_string()))
+}
+
+fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+    let demo = app.state::<crate::launch::Launch>().demo;
     let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html".into()))
         .title(if demo { "Elevate (demo)" } else { "Elevate" })
         .inner_size(WIDTH, HEIGHT)
@@ -49,7 +49,7 @@ fn build(app: &AppHandle) -> tauri::Result<WebviewWindow> {
 
 /// Near the tray icon where the platform reports its rectangle (Windows, macOS); else the
 /// top right corner, where Linux panels and the macOS menu bar keep their trays.
-fn place(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
+fn place<R: Runtime>(app: &AppHandle<R>, window: &WebviewWindow<R>) -> tauri::Result<()> {
     let Some(monitor) = window.current_monitor()?.or(window.primary_monitor()?) else {
         return Ok(());
     };
@@ -57,7 +57,7 @@ fn place(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
     let size = monitor.size().to_logical::<f64>(scale);
     let origin = monitor.position().to_logical::<f64>(scale);
     let icon = app
-        .tray_by_id(crate::tray::TRAY_ID)
+        .tray_by_id(crate::launch::TRAY_ID)
         .and_then(|t| t.rect().ok().flatten());
     let (x, y) = match icon {
         Some(rect) => {
@@ -82,23 +82,26 @@ fn place(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
 }
 
 /// Shows the popup, creating its webview if needed, and gives it the focus.
-pub fn open(app: &AppHandle) -> tauri::Result<()> {
-    let window = match app.get_webview_window(LABEL) {
-        Some(w) => w,
-        None => build(app)?,
-    };
-    place(app, &window)?;
-    window.show()?;
-    window.unminimize()?;
-    window.set_focus()
+pub fn open<R: Runtime>(app: &AppHandle<R>) -> Result<(), Error> {
+    let shown = (|| {
+        let window = match app.get_webview_window(LABEL) {
+            Some(w) => w,
+            None => build(app)?,
+        };
+        place(app, &window)?;
+        window.show()?;
+        window.unminimize()?;
+        window.set_focus()
+    })();
+    shown.map_err(|e| ui_error("opening the popup", e))
 }
 
 /// Creates the hidden popup now (keep warm on), or destroys a hidden one (off).
-pub fn warm(app: &AppHandle, on: bool) {
+pub fn warm<R: Runtime>(app: &AppHandle<R>, on: bool) {
     match (on, app.get_webview_window(LABEL)) {
         (true, None) => {
             if let Err(e) = build(app) {
-                eprintln!("elevate: could not prepare the popup: {e}");
+                tracing::warn!("could not prepare the popup: {e}");
             }
         }
         (false, Some(w)) if !w.is_visible().unwrap_or(true) => {
@@ -109,7 +112,7 @@ pub fn warm(app: &AppHandle, on: bool) {
 }
 
 /// Destroys the popup so its webview processes exit; hides it when kept warm.
-pub fn close(app: &AppHandle) -> Result<(), Error> {
+pub fn close<R: Runtime>(app: &AppHandle<R>) -> Result<(), Error> {
     let Some(window) = app.get_webview_window(LABEL) else {
         return Ok(());
     };
@@ -118,5 +121,5 @@ pub fn close(app: &AppHandle) -> Result<(), Error> {
     } else {
         window.destroy()
     };
-    done.map_err(|err| Error::io("closing the popup", std::io::Error::other(err.to_string())))
+    done.map_err(|e| ui_error("closing the popup", e))
 }

@@ -4,9 +4,12 @@ popup, the tray menu and the tray icon."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 from elevate_harness import DesktopSession
 from elevate_harness.fixtures import ARTIFACTS, ROOT
@@ -14,6 +17,16 @@ from elevate_harness.session import images_differ, wait_until
 
 ICONS = ROOT / "icons" / "tray"
 UA = "entraRole:fe930be7-5e62-47db-91af-98c3a49a38b1:/"
+
+
+def demo_data(desktop: DesktopSession) -> Path:
+    return desktop.home / ".local" / "share" / "elevate" / "demo"
+
+
+def cli_bin() -> str:
+    path = os.environ.get("ELEVATE_CLI_BIN", "")
+    assert Path(path).is_file(), "ELEVATE_CLI_BIN must name the built elevatectl: run through `make test`"
+    return path
 
 
 def open_popup_with_webdriver(desktop: DesktopSession, app_bin: str, *args: str):
@@ -68,6 +81,11 @@ def test_activate_from_the_popup_on_the_demo_tenant(desktop: DesktopSession, app
         shutil.copy(shot, ARTIFACTS / "popup-demo-active.png")
     finally:
         driver.quit()
+    # The popup's activation is in the demo's history, as elevatectl reads it.
+    history = desktop.run_command([cli_bin(), "history", "--json"], env={"ELEVATE_DATA_DIR": str(demo_data(desktop))}, name="elevatectl")
+    assert history.returncode == 0, history.stderr
+    records = json.loads(history.stdout)
+    assert [(r["action"], r["label"], r["justification"]) for r in records] == [("activate", "User Administrator", "demo e2e")], records
 
 
 SEC = "entraRole:194ae4cb-b126-40b2-bd5b-6091b380977d:/"

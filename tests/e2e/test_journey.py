@@ -92,8 +92,19 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
     assert sim.control("GET", "counters")["routes"].get("login.authorize", 0) == before + 1, "one step-up sign-in"
     desktop.screenshot("5-stepped-up")
 
-    # 6. Sign-out from the tray empties the secret store.
+    # 6. Everything the tray sent is in the history elevatectl reads, and the chain holds.
+    cli_bin = os.environ.get("ELEVATE_CLI_BIN", "")
+    history = desktop.run_command([cli_bin, "history", "--json"], env=env, name="elevatectl")
+    assert history.returncode == 0, history.stderr
+    records = [(r["action"], r["label"]) for r in json.loads(history.stdout)]
+    assert ("activate", "User Administrator") in records, records  # favorites at start
+    assert ("extend", "User Administrator") in records, records  # the reminder's Extend
+    assert ("activate", "Privileged Role Administrator") in records, records  # a tray favorite
+    verify = desktop.run_command([cli_bin, "history", "--verify"], env=env, name="elevatectl")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # 7. Sign-out from the tray empties the secret store.
     desktop.tray.click("Sign out")
     wait_until(lambda: desktop.secrets.search({"service": "elevate"}) == [], 30, "the secrets gone")
     wait_until(lambda: "Sign in…" in desktop.tray.menu().labels(), 30, "Sign in in the tray")
-    desktop.screenshot("6-signed-out")
+    desktop.screenshot("7-signed-out")

@@ -2,17 +2,18 @@
 //! history as the tray app. Exit codes: 0 done, 1 pending approval, 2 bad usage or input,
 //! 3 refused by policy before sending, 4 the service refused or failed, 5 sign-in needed.
 
-mod cli;
-mod context;
+mod args;
 mod mcp;
+mod ops;
 mod output;
+mod terminal;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = args::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
         }
     };
     let verbose = args.verbose;
-    match runtime.block_on(cli::run(args)) {
+    match runtime.block_on(ops::run(args)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("elevatectl: {}", output::describe(&e, verbose));

@@ -11,8 +11,8 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{schemars, tool, tool_handler, tool_router, ErrorData, ServerHandler, ServiceExt};
 use serde::Deserialize;
 
-use crate::cli::{self, ActivationArgs};
-use crate::context::Context;
+use elevate_core::service::{Filter, Input, Target};
+use elevate_core::Elevate;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListArgs {
@@ -50,7 +50,7 @@ pub struct DeactivateArgs {
 
 #[derive(Clone)]
 pub struct ElevateMcp {
-    ctx: Arc<Context>,
+    elevate: Arc<Elevate>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -80,9 +80,9 @@ fn plane(p: Option<&str>) -> Result<Option<Plane>, Error> {
 
 #[tool_router]
 impl ElevateMcp {
-    pub fn new(ctx: Arc<Context>) -> ElevateMcp {
+    pub fn new(elevate: Arc<Elevate>) -> ElevateMcp {
         ElevateMcp {
-            ctx,
+            elevate,
             tool_router: Self::tool_router(),
         }
     }
@@ -94,9 +94,15 @@ impl ElevateMcp {
         &self,
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let result =
-            async { cli::assignments(&self.ctx, true, false, plane(args.plane.as_deref())?).await }
-                .await;
+        let result = async {
+            let filter = Filter {
+                eligible_only: true,
+                active_only: false,
+                plane: plane(args.plane.as_deref())?,
+            };
+            self.elevate.assignments(filter).await
+        }
+        .await;
         Ok(result
             .map(|v| json_result(&v))
             .unwrap_or_else(|e| tool_error(&e)))
@@ -109,9 +115,15 @@ impl ElevateMcp {
         &self,
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let result =
-            async { cli::assignments(&self.ctx, false, true, plane(args.plane.as_deref())?).await }
-                .await;
+        let result = async {
+            let filter = Filter {
+                eligible_only: false,
+                active_only: true,
+                plane: plane(args.plane.as_deref())?,
+            };
+            self.elevate.assignments(filter).await
+        }
+        .await;
         Ok(result
             .map(|v| json_result(&v))
             .unwrap_or_else(|e| tool_error(&e)))
@@ -124,16 +136,16 @@ impl ElevateMcp {
         &self,
         Parameters(args): Parameters<ActivateArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let input = ActivationArgs {
+        let input = Input {
             justification: args.justification,
-            ticket: args.ticket,
+            ticket_number: args.ticket,
             ticket_system: args.ticket_system,
             duration: args.duration,
         };
-        let result =
-            cli::activate_named(&self.ctx, &args.name, args.scope.as_deref(), &input).await;
+        let target = Target::name(args.name, args.scope.as_deref());
+        let result = self.elevate.activate(&target, &input).await;
         Ok(result
-            .map(|(a, out)| json_result(&cli::outcome_json(&a, &out)))
+            .map(|done| json_result(&crate::output::outcome_json(&done)))
             .unwrap_or_else(|e| tool_error(&e)))
     }
 
@@ -144,9 +156,10 @@ impl ElevateMcp {
         &self,
         Parameters(args): Parameters<DeactivateArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let result = cli::deactivate_named(&self.ctx, &args.name, args.scope.as_deref()).await;
+        let target = Target::name(args.name, args.scope.as_deref());
+        let result = self.elevate.deactivate(&target).await;
         Ok(result
-            .map(|(a, out)| json_result(&cli::outcome_json(&a, &out)))
+            .map(|done| json_result(&crate::output::outcome_json(&done)))
             .unwrap_or_else(|e| tool_error(&e)))
     }
 }
@@ -160,8 +173,8 @@ impl ServerHandler for ElevateMcp {
     }
 }
 
-pub async fn serve(ctx: Context) -> Result<u8, Error> {
-    let server = ElevateMcp::new(Arc::new(ctx));
+pub async fn serve(elevate: Arc<Elevate>) -> Result<u8, Error> {
+    let server = ElevateMcp::new(elevate);
     let running = server
         .serve(rmcp::transport::stdio())
         .await

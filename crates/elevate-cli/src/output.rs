@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use elevate_core::model::{Assignment, Plane, Status};
+use elevate_core::pim::RequestState;
 use elevate_core::policy::human;
+use elevate_core::service::Done;
 use elevate_core::Error;
 
 pub const OK: u8 = 0;
@@ -158,4 +160,48 @@ pub fn table(items: &[&Assignment], now: DateTime<Utc>) -> String {
             .map(|r| line(r.iter().map(String::as_str).collect())),
     );
     out.join("\n")
+}
+
+/// The exit code for a request's state: pending approval is 1, a request that ended is 4.
+pub fn exit_code_of(state: RequestState) -> u8 {
+    match state {
+        RequestState::PendingApproval => PENDING,
+        RequestState::Revoked | RequestState::Canceled => SERVICE,
+        RequestState::Active
+        | RequestState::Provisioning
+        | RequestState::Scheduled
+        | RequestState::AlreadyActive
+        | RequestState::AlreadyPending => OK,
+    }
+}
+
+/// One line for people on stderr, or the stable JSON on stdout.
+pub fn print_outcome(done: &Done, json: bool) {
+    if json {
+        println!("{}", outcome_json(done));
+        return;
+    }
+    let (a, out) = (&done.assignment, &done.outcome);
+    let what = match out.state {
+        RequestState::Active => "is active".to_string(),
+        RequestState::Provisioning => "was granted and is being provisioned".to_string(),
+        RequestState::Scheduled => "is scheduled".to_string(),
+        RequestState::PendingApproval => format!(
+            "waits for approval (request {})",
+            out.request_id.as_deref().unwrap_or("-")
+        ),
+        RequestState::Revoked => "was deactivated".to_string(),
+        RequestState::Canceled => "was cancelled".to_string(),
+        RequestState::AlreadyActive => "is already active; nothing was sent".to_string(),
+        RequestState::AlreadyPending => {
+            "already has a request waiting for approval; nothing was sent".to_string()
+        }
+    };
+    eprintln!("{} at {} {what}.", a.label(), a.scope.display_name);
+}
+
+/// The JSON of an outcome, shared by `--json` and MCP.
+pub fn outcome_json(done: &Done) -> serde_json::Value {
+    let (a, out) = (&done.assignment, &done.outcome);
+    serde_json::json!({"name": a.label(), "plane": a.plane, "scope": a.scope, "state": out.state, "status": out.status, "requestId": out.request_id, "reconciled": out.reconciled})
 }

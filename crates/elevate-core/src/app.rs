@@ -112,7 +112,7 @@ impl BatchForm {
 pub struct BatchItem {
     pub key: String,
     pub outcome: Option<crate::pim::RequestOutcome>,
-    pub error: Option<crate::ErrorPayload>,
+    pub error: Option<crate::payload::ErrorPayload>,
 }
 
 /// What the settings window shows and saves. Secrets never appear here.
@@ -285,4 +285,23 @@ pub struct SettingsView {
     pub config_path: Option<String>,
     /// Tenant and cloud apply at the next start.
     pub restart_needed: bool,
+}
+
+/// Events the app emits to its webviews: `view` carries a View, `error` an ErrorPayload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum UiEvent {
+    View,
+    Error,
+}
+
+impl UiEvent {
+    /// The event's name on the wire (what `listen` takes).
+    pub fn name(self) -> &'static str {
+        match self {
+            UiEvent::View => "view",
+            UiEvent::Error => "error",
+        }
+    }
 }

@@ -2,10 +2,8 @@
 //! Inside the core errors are typed; a service error keeps the HTTP status, the Microsoft
 //! code (unwrapped from Graph's `UnknownError`), the failed policy rules and the request id.
 
-use serde::Serialize;
-use ts_rs::TS;
-
 use crate::model::Plane;
+use crate::payload::ErrorPayload;
 
 /// What Microsoft said, kept whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,14 +128,7 @@ impl Error {
     }
 }
 
-/// The serialised form of an error, as the webview, the CLI and MCP clients see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct ErrorPayload {
-    pub code: String,
-    pub message: String,
-}
-
+/// The one IPC shape of an error: its code and its message.
 impl From<&Error> for ErrorPayload {
     fn from(err: &Error) -> Self {
         ErrorPayload {
@@ -156,18 +147,6 @@ impl From<Error> for ErrorPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn payload_carries_code_and_message() {
-        let err = Error::InvalidInput("duration PT9H is above the policy maximum PT8H".into());
-        let payload = ErrorPayload::from(&err);
-        assert_eq!(payload.code, "invalidInput");
-        let json = serde_json::to_value(&payload).expect("serialises");
-        assert_eq!(
-            json,
-            serde_json::json!({"code": "invalidInput", "message": "duration PT9H is above the policy maximum PT8H"})
-        );
-    }
 
     #[test]
     fn service_errors_keep_the_microsoft_code_and_say_what_to_do() {

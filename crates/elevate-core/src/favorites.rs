@@ -6,8 +6,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::config::Defaults;
-use crate::error::{Error, ErrorPayload};
+use crate::error::Error;
 use crate::model::{Assignment, Snapshot, Status};
+use crate::payload::ErrorPayload;
 use crate::pim::{Pim, RequestState};
 use crate::planner::ActivationInput;
 use crate::store::Favorite;

@@ -178,5 +178,5 @@ pub struct Snapshot {
 #[ts(export)]
 pub struct PlaneFailure {
     pub plane: Plane,
-    pub error: crate::error::ErrorPayload,
+    pub error: crate::payload::ErrorPayload,
 }

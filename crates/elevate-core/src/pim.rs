@@ -14,11 +14,12 @@ use serde_json::{json, Value};
 use ts_rs::TS;
 
 use crate::auth::{acrs_claims, Resource, Session};
-use crate::error::{Error, ErrorPayload};
+use crate::error::Error;
 use crate::http::{Request, Response};
 use crate::model::{Access, Assignment, Plane, PlaneFailure, PolicySummary, Snapshot};
 use crate::os::Clock;
 use crate::parse;
+use crate::payload::ErrorPayload;
 use crate::planner::Plan;
 use crate::policy::{iso, summarize};
 use crate::secret::Secret;
@@ -53,6 +54,10 @@ pub enum RequestState {
     Revoked,
     /// A pending request was cancelled.
     Canceled,
+    /// Nothing was sent: the assignment is already active.
+    AlreadyActive,
+    /// Nothing was sent: a request for it already waits for approval (or starts).
+    AlreadyPending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

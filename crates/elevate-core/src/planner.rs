@@ -81,7 +81,9 @@ pub fn plan(
     if policy.justification && justification.is_none() {
         return Err(Error::PolicyRefused {
             rule: "JustificationRule".into(),
-            message: format!("{label} requires a justification: give one (--justification) or set a default justification."),
+            message: format!(
+                "{label} requires a justification: give one, or set a default justification."
+            ),
         });
     }
     if let Some(j) = &justification {
@@ -99,7 +101,7 @@ pub fn plan(
     if policy.ticket && ticket_number.is_none() {
         return Err(Error::PolicyRefused {
             rule: "TicketingRule".into(),
-            message: format!("{label} requires a ticket number: give one (--ticket, and --ticket-system) or set a default ticket."),
+            message: format!("{label} requires a ticket number: give one (and its ticket system), or set a default ticket."),
         });
     }
     Ok(Plan {

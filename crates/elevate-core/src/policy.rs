@@ -48,9 +48,20 @@ pub fn summarize(rules: &[Value]) -> PolicySummary {
     p
 }
 
+/// The longest duration Elevate reads: ten years. Policies and schedules stay far below it;
+/// anything longer is a typo or hostile input, refused rather than overflowing.
+pub const MAX_DURATION_DAYS: i64 = 3650;
+
 /// Parses ISO-8601 (`PT8H`, `P1D`, `PT1H30M`) and the short forms people type
-/// (`90m`, `2h`, `1h30m`, `45min`).
+/// (`90m`, `2h`, `1h30m`, `45min`), up to [`MAX_DURATION_DAYS`]. Never panics.
 pub fn parse_duration(text: &str) -> Result<Duration, Error> {
+    let max_secs = MAX_DURATION_DAYS * 86_400;
+    let too_long = || {
+        Error::InvalidInput(format!(
+            "'{}' is longer than the longest duration Elevate accepts ({MAX_DURATION_DAYS} days).",
+            text.trim()
+        ))
+    };
     let t = text.trim();
     let bad = || {
         Error::InvalidInput(format!(
@@ -88,6 +99,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
         if !any {
             return Err(bad());
         }
+        if !secs.is_finite() || secs > max_secs as f64 {
+            return Err(too_long());
+        }
         return Ok(Duration::seconds(secs.round() as i64));
     }
     let lower = t.to_ascii_lowercase().replace(' ', "");
@@ -105,19 +119,31 @@ pub fn parse_duration(text: &str) -> Result<Duration, Error> {
             unit.push(*n);
             chars.next();
         }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        secs += n * match unit.as_str() {
+        let mult = match unit.as_str() {
             "d" | "day" | "days" => 86_400,
             "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
             "m" | "min" | "mins" | "minute" | "minutes" => 60,
             _ => return Err(bad()),
         };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| if num.is_empty() { bad() } else { too_long() })?;
+        num.clear();
+        secs = n
+            .checked_mul(mult)
+            .and_then(|v| secs.checked_add(v))
+            .filter(|v| *v <= max_secs)
+            .ok_or_else(too_long)?;
         any = true;
     }
     if !num.is_empty() {
         // A bare number means minutes.
-        secs += num.parse::<i64>().map_err(|_| bad())? * 60;
+        let n: i64 = num.parse().map_err(|_| too_long())?;
+        secs = n
+            .checked_mul(60)
+            .and_then(|v| secs.checked_add(v))
+            .filter(|v| *v <= max_secs)
+            .ok_or_else(too_long)?;
         any = true;
     }
     if !any || secs <= 0 {
@@ -186,6 +212,43 @@ mod tests {
         }
         assert_eq!(iso(Duration::minutes(90)), "PT1H30M");
         assert_eq!(human(Duration::minutes(90)), "1 h 30 min");
+    }
+
+    #[test]
+    fn huge_durations_are_refused_with_the_limit_named_never_a_panic() {
+        for huge in [
+            "P200000000000D",
+            "200000000000d",
+            "99999999999999999999m",
+            "P1e308D",
+            "PT9999999999999999H",
+            "3651d",
+        ] {
+            let err = parse_duration(huge).expect_err(huge);
+            assert!(
+                err.to_string().contains("3650 days") || err.to_string().contains("not a duration"),
+                "{huge}: {err}"
+            );
+        }
+        assert_eq!(parse_duration("3650d").expect("the limit").num_days(), 3650);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in "\\PC{0,24}") {
+            if let Ok(d) = parse_duration(&text) {
+                proptest::prop_assert!(d > Duration::zero() && d <= Duration::days(MAX_DURATION_DAYS));
+            }
+        }
+
+        #[test]
+        fn duration_shaped_text_round_trips_through_iso(n in 0u64..20_000_000_000, unit in "(d|h|m|min|hours|PT|P)") {
+            let text = match unit.as_str() { "PT" => format!("PT{n}M"), "P" => format!("P{n}D"), u => format!("{n}{u}") };
+            if let Ok(d) = parse_duration(&text) {
+                let again = parse_duration(&iso(d)).expect("iso parses");
+                proptest::prop_assert_eq!(again, d);
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,15 @@
-//! The tray icon's state: what a glance at the panel must tell.
+//! The tray, computed from the view, the clock and the reminder lead times: the icon's state
+//! (what a glance at the panel must tell), the tooltip and the menu entries with their
+//! intents. The app only draws it, so the menu is tested here without a desktop.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use ts_rs::TS;
+
+use crate::app::View;
+use crate::auth::Identity;
+use crate::intent::Intent;
+use crate::model::{AssignmentType, Status};
 
 /// Ordered by urgency: when several apply, the most urgent one is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
@@ -39,6 +47,276 @@ impl TrayState {
     /// The most urgent of several states; `Idle` when there are none.
     pub fn most_urgent(states: impl IntoIterator<Item = TrayState>) -> TrayState {
         states.into_iter().max().unwrap_or(TrayState::Idle)
+    }
+}
+
+/// One line of the tray menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Item {
+        label: String,
+        intent: Intent,
+        enabled: bool,
+    },
+    Separator,
+    Submenu {
+        label: String,
+        entries: Vec<Entry>,
+    },
+}
+
+impl Entry {
+    fn item(label: impl Into<String>, intent: Intent) -> Entry {
+        Entry::Item {
+            label: label.into(),
+            intent,
+            enabled: true,
+        }
+    }
+
+    fn info(label: impl Into<String>, key: &str) -> Entry {
+        Entry::Item {
+            label: label.into(),
+            intent: Intent::Info(key.to_string()),
+            enabled: false,
+        }
+    }
+
+    /// The entry's shape without its text: what forces a rebuild of a native menu.
+    fn shape(&self) -> String {
+        match self {
+            Entry::Item {
+                intent, enabled, ..
+            } => format!("{}{}", intent.id(), if *enabled { "" } else { "!" }),
+            Entry::Separator => "-".into(),
+            Entry::Submenu { entries, .. } => {
+                let inner: Vec<String> = entries.iter().map(Entry::shape).collect();
+                format!("[{}]", inner.join(","))
+            }
+        }
+    }
+}
+
+/// What the tray shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayModel {
+    pub state: TrayState,
+    pub tooltip: String,
+    pub entries: Vec<Entry>,
+}
+
+/// What the tray is computed from besides the view.
+pub struct TrayContext<'a> {
+    pub now: DateTime<Utc>,
+    /// The largest reminder lead time, in minutes: "expiring" from then on.
+    pub lead_minutes: u32,
+    pub demo: bool,
+    /// Every account signed in on this machine (for "Switch to").
+    pub accounts: &'a [Identity],
+}
+
+/// "1 h 05 min left", "12 min left", "permanent".
+pub fn time_left(end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match end {
+        None => "permanent".into(),
+        Some(e) => {
+            let mins = (e - now).num_minutes().max(0);
+            if mins >= 60 {
+                format!("{} h {:02} min left", mins / 60, mins % 60)
+            } else {
+                format!("{mins} min left")
+            }
+        }
+    }
+}
+
+fn app_name(demo: bool) -> &'static str {
+    if demo {
+        "Elevate (demo)"
+    } else {
+        "Elevate"
+    }
+}
+
+fn always(entries: &mut Vec<Entry>) {
+    entries.push(Entry::item("Open Elevate…", Intent::Open(None)));
+    entries.push(Entry::item("Refresh", Intent::Refresh));
+    entries.push(Entry::item("Settings…", Intent::Settings));
+    entries.push(Entry::Separator);
+}
+
+impl TrayModel {
+    /// Before the tenant is connected.
+    pub fn starting(demo: bool) -> TrayModel {
+        let mut entries = vec![];
+        always(&mut entries);
+        entries.push(Entry::item("Quit Elevate", Intent::Quit));
+        TrayModel {
+            state: TrayState::Idle,
+            tooltip: format!("{}: starting", app_name(demo)),
+            entries,
+        }
+    }
+
+    /// Elevate could not start: the menu says why and what to do.
+    pub fn failed(demo: bool, why: &str) -> TrayModel {
+        let mut entries = vec![
+            Entry::info(format!("Could not start: {why}"), "start"),
+            Entry::item("Fix in Settings…", Intent::Settings),
+            Entry::Separator,
+        ];
+        entries.push(Entry::item("Quit Elevate", Intent::Quit));
+        TrayModel {
+            state: TrayState::Idle,
+            tooltip: format!("{}: could not start", app_name(demo)),
+            entries,
+        }
+    }
+
+    /// The tray for a view.
+    pub fn build(view: &View, cx: &TrayContext<'_>) -> TrayModel {
+        let soon = cx.now + Duration::minutes(i64::from(cx.lead_minutes));
+        let assignments = &view.snapshot.assignments;
+        let mut entries = vec![];
+        // Favorites first: one click activates with what they saved.
+        for f in &view.favorites {
+            let busy = assignments
+                .iter()
+                .any(|a| a.key == f.key && a.status != Status::Eligible);
+            entries.push(Entry::Item {
+                label: format!("★ {}", f.label),
+                intent: Intent::ActivateFavorite(f.key.clone()),
+                enabled: !busy,
+            });
+        }
+        if !view.favorites.is_empty() {
+            entries.push(Entry::Separator);
+        }
+        let mut states = vec![];
+        let mut tips = vec![];
+        let activated = assignments.iter().filter(|a| {
+            a.status == Status::Active && a.assignment_type == Some(AssignmentType::Activated)
+        });
+        for a in activated {
+            states.push(if a.end_date_time.is_some_and(|e| e <= soon) {
+                TrayState::Expiring
+            } else {
+                TrayState::Active
+            });
+            let left = time_left(a.end_date_time, cx.now);
+            tips.push(format!("{}: {left}", a.label()));
+            let label = if view.activating.contains(&a.key) {
+                format!("{} · activating…", a.label())
+            } else {
+                format!("{} · {left}", a.label())
+            };
+            entries.push(Entry::Submenu {
+                label: label.clone(),
+                entries: vec![
+                    Entry::info(label, &a.key),
+                    Entry::item("Extend", Intent::Extend(a.key.clone())),
+                    Entry::item("Deactivate", Intent::Deactivate(a.key.clone())),
+                ],
+            });
+        }
+        for a in assignments
+            .iter()
+            .filter(|a| a.status == Status::PendingApproval)
+        {
+            states.push(TrayState::Pending);
+            entries.push(Entry::Submenu {
+                label: format!("{} · waiting for approval", a.label()),
+                entries: vec![Entry::item("Cancel request", Intent::Cancel(a.key.clone()))],
+            });
+        }
+        if states.is_empty() {
+            entries.push(Entry::info("Nothing active", "none"));
+        }
+        entries.push(Entry::Separator);
+        always(&mut entries);
+        match &view.account {
+            Some(id) => {
+                let who = if cx.demo {
+                    format!("Demo tenant: {}", id.username)
+                } else {
+                    format!("Signed in as {}", id.username)
+                };
+                let mut account: Vec<Entry> = cx
+                    .accounts
+                    .iter()
+                    .filter(|o| o.object_id != id.object_id)
+                    .map(|o| {
+                        Entry::item(
+                            format!("Switch to {}", o.username),
+                            Intent::SwitchAccount(o.object_id.clone()),
+                        )
+                    })
+                    .collect();
+                account.push(Entry::item(
+                    "Sign in with another account…",
+                    Intent::SignInAnother,
+                ));
+                account.push(Entry::item("Sign out", Intent::SignOut));
+                entries.push(Entry::Submenu {
+                    label: who,
+                    entries: account,
+                });
+            }
+            None => entries.push(Entry::item("Sign in…", Intent::SignIn)),
+        }
+        entries.push(Entry::item("Quit Elevate", Intent::Quit));
+        let name = app_name(cx.demo);
+        let tooltip = if tips.is_empty() {
+            format!("{name}: nothing active")
+        } else {
+            format!("{name}\n{}", tips.join("\n"))
+        };
+        TrayModel {
+            state: TrayState::most_urgent(states),
+            tooltip,
+            entries,
+        }
+    }
+
+    /// Whether `other` has the same entries in the same places (only texts differ): then a
+    /// native menu updates its texts in place instead of being rebuilt.
+    pub fn same_shape(&self, other: &TrayModel) -> bool {
+        self.entries.len() == other.entries.len()
+            && self
+                .entries
+                .iter()
+                .zip(&other.entries)
+                .all(|(a, b)| a.shape() == b.shape())
+    }
+
+    /// Every intent in the menu, depth first (for tests and for menu event look-ups).
+    pub fn intents(&self) -> Vec<Intent> {
+        fn walk(entries: &[Entry], out: &mut Vec<Intent>) {
+            for e in entries {
+                match e {
+                    Entry::Item { intent, .. } => out.push(intent.clone()),
+                    Entry::Submenu { entries, .. } => walk(entries, out),
+                    Entry::Separator => {}
+                }
+            }
+        }
+        let mut out = vec![];
+        walk(&self.entries, &mut out);
+        out
+    }
+
+    /// The label of the first entry carrying `intent`.
+    pub fn label_of(&self, intent: &Intent) -> Option<String> {
+        fn walk(entries: &[Entry], intent: &Intent) -> Option<String> {
+            entries.iter().find_map(|e| match e {
+                Entry::Item {
+                    label, intent: i, ..
+                } if i == intent => Some(label.clone()),
+                Entry::Submenu { entries, .. } => walk(entries, intent),
+                _ => None,
+            })
+        }
+        walk(&self.entries, intent)
     }
 }
 

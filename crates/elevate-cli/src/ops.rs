@@ -1,0 +1,342 @@
+//! What each elevatectl command does: a few lines over the service layer, then the output
+//! (plain text for people, `--json` for scripts) and the exit code.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::CommandFactory;
+use elevate_core::favorites::{FavoriteResult, Mode};
+use elevate_core::model::Assignment;
+use elevate_core::pim::RequestState;
+use elevate_core::service::{Env, Filter, Followed, Target, Waiting};
+use elevate_core::{Elevate, Error};
+use serde_json::json;
+
+use crate::args::{Cli, Command, FavoritesCommand};
+use crate::output::{self, OK, PENDING, POLICY, SERVICE};
+use crate::terminal::TerminalShell;
+
+/// Opens the service the way every command does.
+pub fn open(tenant: Option<&str>) -> Result<Arc<Elevate>, Error> {
+    let mut env = Env::from_process()?;
+    env.tenant = tenant.map(str::to_string);
+    Elevate::open(env, Arc::new(TerminalShell))
+}
+
+pub async fn run(cli: Cli) -> Result<u8, Error> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "elevatectl",
+            &mut std::io::stdout(),
+        );
+        return Ok(OK);
+    }
+    let tenant = match &cli.command {
+        Command::Login { tenant, .. } => tenant.clone(),
+        _ => None,
+    };
+    let elevate = open(tenant.as_deref())?;
+    let e = &elevate;
+    match cli.command {
+        Command::Login { device_code, .. } => login(e, device_code).await,
+        Command::Logout => {
+            match e.sign_out().await? {
+                Some(w) => eprintln!(
+                    "Signed out {}; its tokens were removed from the {}.",
+                    w.username,
+                    e.secret_store().describe()
+                ),
+                None => eprintln!("Nobody was signed in."),
+            }
+            Ok(OK)
+        }
+        Command::Whoami { json } => {
+            let id = e
+                .session()
+                .identity()
+                .ok_or_else(|| Error::SignInRequired("You are not signed in.".into()))?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"username": id.username, "name": id.name, "objectId": id.object_id, "tenantId": id.tenant_id, "secretStore": e.secret_store().describe()})
+                );
+            } else {
+                println!("{} ({}) in tenant {}", id.name, id.username, id.tenant_id);
+            }
+            Ok(OK)
+        }
+        Command::List {
+            eligible,
+            active,
+            plane,
+            json,
+        } => {
+            let filter = Filter {
+                eligible_only: eligible,
+                active_only: active,
+                plane: plane.map(|p| p.plane()),
+            };
+            let shown = e.assignments(filter).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&shown).unwrap_or_default()
+                );
+            } else if shown.is_empty() {
+                println!("Nothing to show.");
+            } else {
+                let refs: Vec<&Assignment> = shown.iter().collect();
+                println!("{}", output::table(&refs, Utc::now()));
+            }
+            Ok(OK)
+        }
+        Command::Activate {
+            name,
+            scope,
+            input,
+            wait,
+            extend,
+            timeout,
+            json,
+        } => {
+            let timeout = elevate_core::policy::parse_duration(&timeout)?
+                .to_std()
+                .unwrap_or(Duration::from_secs(900));
+            let target = Target::name(name, scope.as_deref());
+            let done = if extend {
+                e.extend(&target).await?
+            } else {
+                e.activate(&target, &input.input()).await?
+            };
+            output::print_outcome(&done, json);
+            match (done.outcome.state, wait) {
+                (RequestState::PendingApproval | RequestState::Provisioning, true) => {
+                    follow(e, &done.assignment, timeout).await
+                }
+                (state, _) => Ok(output::exit_code_of(state)),
+            }
+        }
+        Command::Deactivate { name, scope, json } => {
+            let done = e.deactivate(&Target::name(name, scope.as_deref())).await?;
+            output::print_outcome(&done, json);
+            Ok(OK)
+        }
+        Command::Cancel { request_id } => {
+            let done = e.cancel(&Target::Request(request_id)).await?;
+            eprintln!("Cancelled the request for {}.", done.assignment.label());
+            Ok(OK)
+        }
+        Command::Policy { name, scope, json } => {
+            let (a, p) = e.policy(&Target::name(name, scope.as_deref())).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+            } else {
+                let mut with = a.clone();
+                with.policy = Some(p);
+                println!(
+                    "{} at {}: {}",
+                    a.label(),
+                    a.scope.display_name,
+                    output::policy_badges(&with)
+                );
+            }
+            Ok(OK)
+        }
+        Command::History { verify, json } => history(e, verify, json),
+        Command::Favorites { action } => favorites(e, action).await,
+        Command::Mcp => crate::mcp::serve(elevate.clone()).await,
+        Command::Completions { .. } => Ok(OK),
+    }
+}
+
+async fn login(e: &Arc<Elevate>, device_code: bool) -> Result<u8, Error> {
+    if device_code {
+        let id = e
+            .sign_in_device(|p| {
+                eprintln!(
+                    "To sign in, open {} and enter the code {} (it expires in {} minutes).",
+                    p.verification_uri,
+                    p.user_code,
+                    p.expires_in_secs / 60
+                )
+            })
+            .await?;
+        eprintln!("Signed in as {} ({}).", id.username, id.tenant_id);
+        // The Azure plane uses the same refresh token when the client is the same.
+        if let Err(err) = e
+            .session()
+            .token(elevate_core::auth::Resource::Arm, None)
+            .await
+        {
+            eprintln!("elevatectl: note: {err}");
+        }
+    } else {
+        eprintln!("Opening your browser to sign in…");
+        let (id, problems) = e.sign_in().await?;
+        eprintln!("Signed in as {} ({}).", id.username, id.tenant_id);
+        for p in problems {
+            eprintln!("elevatectl: note: {p}");
+        }
+    }
+    if !e.secret_store().persistent() {
+        eprintln!("elevatectl: note: tokens are kept in memory only; this sign-in ends with this command.");
+    }
+    Ok(OK)
+}
+
+/// `--wait`: a spinner on a terminal, a line per poll otherwise.
+async fn follow(e: &Arc<Elevate>, a: &Assignment, timeout: Duration) -> Result<u8, Error> {
+    let tty = std::io::stderr().is_terminal();
+    let spinner = ['|', '/', '-', '\\'];
+    let tick = std::sync::atomic::AtomicUsize::new(0);
+    let label = a.label();
+    let ended = e
+        .wait_active(a, timeout, |waiting, elapsed| {
+            let state = match waiting {
+                Waiting::ForApproval => "waiting for approval",
+                Waiting::Activating => "activating",
+            };
+            let n = tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if tty {
+                eprint!("\r{} {state} ({}s)   ", spinner[n % 4], elapsed.as_secs());
+            } else {
+                eprintln!("{label}: {state} ({}s)", elapsed.as_secs());
+            }
+        })
+        .await?;
+    if tty {
+        eprint!("\r");
+    }
+    match ended {
+        Followed::Active => {
+            eprintln!("{label} is active.");
+            Ok(OK)
+        }
+        Followed::StillPending => {
+            eprintln!(
+                "Still waiting after {} min; the request stays pending.",
+                timeout.as_secs() / 60
+            );
+            Ok(PENDING)
+        }
+    }
+}
+
+fn history(e: &Elevate, verify: bool, json: bool) -> Result<u8, Error> {
+    if verify {
+        let v = e.verify_history()?;
+        if json {
+            println!("{}", serde_json::to_string(&v).unwrap_or_default());
+        }
+        return match v.first_bad_line {
+            None => {
+                if !json {
+                    println!("The history's {} records are intact.", v.records);
+                }
+                Ok(OK)
+            }
+            Some(line) => {
+                if !json {
+                    println!("The history was edited: the chain breaks at line {line}.");
+                }
+                Ok(SERVICE)
+            }
+        };
+    }
+    let records = e.history()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&records).unwrap_or_default()
+        );
+    } else {
+        for r in records {
+            println!(
+                "{}  {:<10} {:<16} {}",
+                r.time.format("%Y-%m-%d %H:%M"),
+                r.action,
+                r.outcome,
+                r.label
+            );
+        }
+    }
+    Ok(OK)
+}
+
+async fn favorites(e: &Arc<Elevate>, action: FavoritesCommand) -> Result<u8, Error> {
+    const NONE_YET: &str = "No favorites yet: elevatectl favorites add <name> --justification ...";
+    match action {
+        FavoritesCommand::List { json } => {
+            let favs = e.favorites()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&favs).unwrap_or_default()
+                );
+            } else if favs.is_empty() {
+                println!("{NONE_YET}");
+            } else {
+                for f in favs {
+                    println!(
+                        "{}  {}",
+                        f.label,
+                        f.duration.as_deref().unwrap_or("default duration")
+                    );
+                }
+            }
+            Ok(OK)
+        }
+        FavoritesCommand::Add { name, scope, input } => {
+            let fav = e
+                .add_favorite(&Target::name(name, scope.as_deref()), &input.input())
+                .await?;
+            eprintln!("Added {} to your favorites.", fav.label);
+            Ok(OK)
+        }
+        FavoritesCommand::Remove { name, scope } => {
+            let fav = e.remove_favorite(&name, scope.as_deref())?;
+            eprintln!("Removed {}.", fav.label);
+            Ok(OK)
+        }
+        FavoritesCommand::Activate { json } => {
+            let results = e.activate_favorites(Mode::Interactive).await?;
+            if results.is_empty() {
+                eprintln!("{NONE_YET}");
+            }
+            let worst = results
+                .iter()
+                .map(|r| match &r.result {
+                    FavoriteResult::Sent { state, .. } => output::exit_code_of(*state),
+                    FavoriteResult::AlreadyActive | FavoriteResult::AlreadyPending => OK,
+                    FavoriteResult::NeedsYou { .. } => POLICY,
+                    FavoriteResult::Unavailable { .. } => SERVICE,
+                    FavoriteResult::Failed { error } => output::exit_code_for(&error.code),
+                })
+                .max()
+                .unwrap_or(OK);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&results).unwrap_or_default()
+                );
+            } else {
+                for r in &results {
+                    let what = match &r.result {
+                        FavoriteResult::Sent { state, .. } => format!("{state:?}"),
+                        FavoriteResult::AlreadyActive => "already active".into(),
+                        FavoriteResult::AlreadyPending => "already pending approval".into(),
+                        FavoriteResult::NeedsYou { reason } => format!("needs you: {reason}"),
+                        FavoriteResult::Unavailable { reason } => format!("unavailable: {reason}"),
+                        FavoriteResult::Failed { error } => format!("failed: {}", error.message),
+                    };
+                    println!("{}  {what}", r.label);
+                }
+            }
+            Ok(worst)
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! Activate, activate several, extend, deactivate and cancel: the guards (asking for what
+//! already holds succeeds and says so), the input rules (refused before sending), the
+//! request, the history record and, in the tray, the follow-up ("activating…", "ready",
+//! "waits for approval").
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::{resolve, Elevate, Target};
+use crate::app::BatchItem;
+use crate::error::Error;
+use crate::model::{Assignment, Status};
+use crate::notice::{Notice, NoticeKind, Offer};
+use crate::pim::{RequestOutcome, RequestState};
+use crate::planner::ActivationInput;
+use crate::ready::{ReadyOptions, ReadyOutcome};
+use crate::store::Favorite;
+
+/// What the user typed (the popup's form, elevatectl's flags, an MCP call); all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Input {
+    #[serde(default)]
+    pub justification: Option<String>,
+    #[serde(default)]
+    pub ticket_number: Option<String>,
+    #[serde(default)]
+    pub ticket_system: Option<String>,
+    /// `90m`, `2h` or ISO-8601; None: the default (lower of the user's and the maximum).
+    #[serde(default)]
+    pub duration: Option<String>,
+}
+
+fn given(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl Input {
+    /// Checks what can be checked without the assignment (the duration's form).
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(d) = given(&self.duration) {
+            crate::policy::parse_duration(&d)?;
+        }
+        Ok(())
+    }
+
+    /// What was given, else what the favorite saved; the duration parsed.
+    pub fn with_favorite(&self, fav: Option<&Favorite>) -> Result<ActivationInput, Error> {
+        let saved = fav.map(|f| Input {
+            justification: f.justification.clone(),
+            ticket_number: f.ticket_number.clone(),
+            ticket_system: f.ticket_system.clone(),
+            duration: f.duration.clone(),
+        });
+        let pick = |mine: &Option<String>, theirs: fn(&Input) -> &Option<String>| {
+            given(mine).or_else(|| saved.as_ref().and_then(|s| given(theirs(s))))
+        };
+        Ok(ActivationInput {
+            justification: pick(&self.justification, |i| &i.justification),
+            ticket_number: pick(&self.ticket_number, |i| &i.ticket_number),
+            ticket_system: pick(&self.ticket_system, |i| &i.ticket_system),
+            duration: pick(&self.duration, |i| &i.duration)
+                .map(|d| crate::policy::parse_duration(&d))
+                .transpose()?,
+            start: None,
+        })
+    }
+}
+
+impl From<&crate::app::ActivationForm> for Input {
+    fn from(f: &crate::app::ActivationForm) -> Input {
+        Input {
+            justification: f.justification.clone(),
+            ticket_number: f.ticket_number.clone(),
+            ticket_system: f.ticket_system.clone(),
+            duration: f.duration.clone(),
+        }
+    }
+}
+
+/// A request made (or found unnecessary), and for which assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Done {
+    pub assignment: Assignment,
+    pub outcome: RequestOutcome,
+}
+
+fn already(state: RequestState) -> RequestOutcome {
+    RequestOutcome {
+        state,
+        request_id: None,
+        status: String::new(),
+        reconciled: false,
+    }
+}
+
+impl Elevate {
+    /// The assignments to act on: the tray acts on the view it shows; a one-shot front end
+    /// (elevatectl, MCP) looks afresh. Nobody signed in, or nothing listable, is an error.
+    pub async fn lookup(self: &Arc<Self>) -> Result<Vec<Assignment>, Error> {
+        if self.session().identity().is_none() {
+            return Err(Error::SignInRequired("You are not signed in.".into()));
+        }
+        let view = match self.cached() {
+            Some(v) if self.background => v,
+            _ => self.refresh().await,
+        };
+        if view.snapshot.assignments.is_empty() {
+            if let Some(f) = view.snapshot.failures.first() {
+                return Err(match f.error.code.as_str() {
+                    "signInRequired" => Error::SignInRequired(f.error.message.clone()),
+                    _ => Error::Network(f.error.message.clone()),
+                });
+            }
+        }
+        Ok(view.snapshot.assignments)
+    }
+
+    fn favorite(&self, key: &str) -> Option<Favorite> {
+        self.data
+            .load_favorites()
+            .ok()
+            .and_then(|(f, _)| f.into_iter().find(|f| f.key == key))
+    }
+
+    /// Activates what `target` names. Already active or already pending is success with
+    /// that state (nothing is sent); input that breaks a rule is refused before sending.
+    pub async fn activate(self: &Arc<Self>, target: &Target, input: &Input) -> Result<Done, Error> {
+        input.check()?;
+        let all = self.lookup().await?;
+        let a = resolve(
+            &all,
+            target,
+            &[Status::Eligible, Status::Active, Status::PendingApproval],
+        )?;
+        if let Some(state) = holds(&all, &a.key) {
+            return Ok(Done {
+                assignment: a,
+                outcome: already(state),
+            });
+        }
+        let out = self.send_activation(&a, input).await;
+        if self.background {
+            self.refresh().await;
+        }
+        let outcome = out?;
+        self.follow(&a, outcome.state);
+        Ok(Done {
+            assignment: a,
+            outcome,
+        })
+    }
+
+    /// Plans (refusing before sending), sends and records one activation.
+    async fn send_activation(
+        &self,
+        a: &Assignment,
+        input: &Input,
+    ) -> Result<RequestOutcome, Error> {
+        let parsed = input.with_favorite(self.favorite(&a.key).as_ref())?;
+        let defaults = self.config().defaults;
+        let plan = self.pim.plan(a, &parsed, &defaults).await?;
+        let out = self.pim.activate(a, &plan).await;
+        self.record("activate", a, &out, Some(&plan));
+        out
+    }
+
+    /// Multi-select: every key with the same input, concurrently; one result each.
+    pub async fn activate_many(
+        self: &Arc<Self>,
+        keys: &[String],
+        input: &Input,
+    ) -> Result<Vec<BatchItem>, Error> {
+        input.check()?;
+        let all = self.lookup().await?;
+        let runs = keys.iter().map(|key| {
+            let all = &all;
+            async move {
+                let a = resolve(all, &Target::key(key.clone()), &[Status::Eligible])?;
+                if let Some(state) = holds(all, &a.key) {
+                    return Ok((a, already(state)));
+                }
+                let out = self.send_activation(&a, input).await?;
+                Ok::<_, Error>((a, out))
+            }
+        });
+        let results = futures::future::join_all(runs).await;
+        if self.background {
+            self.refresh().await;
+        }
+        Ok(keys
+            .iter()
+            .zip(results)
+            .map(|(key, r)| match r {
+                Ok((a, outcome)) => {
+                    self.follow(&a, outcome.state);
+                    BatchItem {
+                        key: key.clone(),
+                        outcome: Some(outcome),
+                        error: None,
+                    }
+                }
+                Err(e) => BatchItem {
+                    key: key.clone(),
+                    outcome: None,
+                    error: Some((&e).into()),
+                },
+            })
+            .collect())
+    }
+
+    /// Extends an activation without a gap: a new activation of the same eligibility from
+    /// the current end, with the last request's justification, ticket and duration (capped
+    /// at the policy's maximum).
+    pub async fn extend(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        let all = self.lookup().await?;
+        let active = resolve(&all, target, &[Status::Active])?;
+        let eligible = resolve(&all, &Target::key(active.key.clone()), &[Status::Eligible])
+            .map_err(|_| {
+                Error::InvalidInput(format!(
+                    "{} is not activated from an eligibility (it is permanent): there is nothing to extend.",
+                    active.label()
+                ))
+            })?;
+        let mut input = self
+            .pim
+            .last_activation(&eligible)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let max = eligible
+            .policy
+            .as_ref()
+            .and_then(|p| p.max_duration.as_deref())
+            .and_then(|m| crate::policy::parse_duration(m).ok());
+        if let (Some(d), Some(max)) = (input.duration, max) {
+            input.duration = Some(d.min(max));
+        }
+        let defaults = self.config().defaults;
+        let plan = self.pim.plan(&eligible, &input, &defaults).await?;
+        let out = self.pim.extend(&active, &eligible, &plan).await;
+        self.record("extend", &eligible, &out, Some(&plan));
+        if self.background {
+            self.refresh().await;
+        }
+        Ok(Done {
+            assignment: active,
+            outcome: out?,
+        })
+    }
+
+    pub async fn deactivate(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        let all = self.lookup().await?;
+        let a = resolve(&all, target, &[Status::Active])?;
+        let out = self.pim.deactivate(&a).await;
+        self.record("deactivate", &a, &out, None);
+        if self.background {
+            self.refresh().await;
+        }
+        Ok(Done {
+            assignment: a,
+            outcome: out?,
+        })
+    }
+
+    /// Cancels a pending request (by the assignment's key or name, or the request id).
+    pub async fn cancel(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        let all = self.lookup().await?;
+        let a = resolve(&all, target, &[Status::PendingApproval])?;
+        super::lock(&self.live).cancelled.push(a.key.clone());
+        let out = self.pim.cancel(&a).await;
+        self.record("cancel", &a, &out, None);
+        if self.background {
+            self.refresh().await;
+        }
+        Ok(Done {
+            assignment: a,
+            outcome: out?,
+        })
+    }
+
+    /// After a request: "activating…" until the access works (then "ready"), or a notice
+    /// that it waits for approval. Only where something runs long enough to follow it.
+    pub(crate) fn follow(self: &Arc<Self>, a: &Assignment, state: RequestState) {
+        if !self.background {
+            return;
+        }
+        match state {
+            RequestState::Active | RequestState::Provisioning => self.watch_ready(a.clone()),
+            RequestState::PendingApproval => self.shell.notify(
+                Notice::new(
+                    NoticeKind::Pending,
+                    format!("{} waits for approval", a.label()),
+                    "Elevate follows the request and tells you the decision.",
+                )
+                .on(Some(&a.key)),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Follows an activation until its access is usable, then says so (or why not).
+    pub(crate) fn watch_ready(self: &Arc<Self>, a: Assignment) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if !me.set_activating(&a.key, true) {
+                return; // already watched
+            }
+            let out = me.pim.wait_ready(&a, ReadyOptions::default()).await;
+            me.set_activating(&a.key, false);
+            me.refresh().await;
+            let label = a.label();
+            let notice = match out {
+                ReadyOutcome::Ready { verified: true } => Notice::new(
+                    NoticeKind::Ready,
+                    format!("{label} is ready"),
+                    "Elevate checked that the access is in effect.",
+                ),
+                ReadyOutcome::Ready { verified: false } => Notice::new(
+                    NoticeKind::Active,
+                    format!("{label} is active"),
+                    "It is listed as active; no API tells whether it has reached every service yet.",
+                ),
+                ReadyOutcome::TimedOut { reason } => Notice::new(
+                    NoticeKind::NotInEffect,
+                    format!("{label} is still not in effect"),
+                    format!("After 30 minutes: {reason}. Sign out and in again in the service you use, or check the request in the Entra portal."),
+                )
+                .offering(Offer::Handle),
+                ReadyOutcome::Gone => return,
+            };
+            me.shell.notify(notice.on(Some(&a.key)));
+        });
+    }
+}
+
+/// Whether the assignment `key` is already active or pending: asking again is not news.
+fn holds(all: &[Assignment], key: &str) -> Option<RequestState> {
+    let has = |s: Status| all.iter().any(|a| a.key == key && a.status == s);
+    if has(Status::Active) {
+        Some(RequestState::AlreadyActive)
+    } else if has(Status::PendingApproval) {
+        Some(RequestState::AlreadyPending)
+    } else {
+        None
+    }
+}
+
+impl From<&crate::app::BatchForm> for Input {
+    fn from(f: &crate::app::BatchForm) -> Input {
+        Input {
+            justification: f.justification.clone(),
+            ticket_number: f.ticket_number.clone(),
+            ticket_system: f.ticket_system.clone(),
+            duration: f.duration.clone(),
+        }
+    }
+}

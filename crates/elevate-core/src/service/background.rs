@@ -1,0 +1,129 @@
+//! What runs on its own while the tray app lives: reminders on their own short tick (never
+//! behind a slow refresh), refreshes every two minutes (every 20 seconds while a request
+//! waits for a decision) each with a deadline, and what a refresh tells: ended activations
+//! and decided requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Elevate;
+use crate::model::{Assignment, Snapshot, Status};
+use crate::notice::{Notice, NoticeKind, Offer};
+use crate::scheduler::Due;
+
+/// How often reminders and the tray's countdowns are looked at: a resume from sleep or a
+/// clock jump is noticed within this.
+const TICK: Duration = Duration::from_secs(5);
+const REFRESH_EVERY: Duration = Duration::from_secs(120);
+const REFRESH_PENDING_EVERY: Duration = Duration::from_secs(20);
+/// A refresh that takes longer is abandoned; the next one starts on time.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(90);
+
+/// Requests pending before and no longer pending now: (the assignment, approved?). A plane
+/// that failed now tells nothing about its requests; requests cancelled here are not news.
+pub(crate) fn decisions(
+    before: &Snapshot,
+    now: &Snapshot,
+    cancelled: &[String],
+) -> Vec<(Assignment, bool)> {
+    before
+        .assignments
+        .iter()
+        .filter(|a| a.status == Status::PendingApproval)
+        .filter(|was| {
+            let still = now
+                .assignments
+                .iter()
+                .any(|a| a.key == was.key && a.status == Status::PendingApproval);
+            let plane_failed = now.failures.iter().any(|f| f.plane == was.plane);
+            !still && !plane_failed && !cancelled.contains(&was.key)
+        })
+        .map(|was| {
+            let active = now
+                .assignments
+                .iter()
+                .any(|a| a.key == was.key && a.status == Status::Active);
+            (was.clone(), active)
+        })
+        .collect()
+}
+
+/// The notice for a reminder or an end.
+pub(crate) fn due_notice(due: &Due) -> Notice {
+    match due {
+        Due::Expiring {
+            key,
+            label,
+            minutes_left,
+            late,
+            ..
+        } => {
+            let body = if *late {
+                "This reminder is late (the computer was asleep). Extend keeps access without a gap."
+            } else {
+                "Extend keeps access without a gap."
+            };
+            Notice::new(
+                NoticeKind::Reminder,
+                format!("{label} expires in {} min", (*minutes_left).max(1)),
+                body,
+            )
+            .on(Some(key))
+            .offering(Offer::Extend)
+        }
+        Due::Expired { key, label } => Notice::new(
+            NoticeKind::Expired,
+            format!("{label} has ended"),
+            "Activate it again from Elevate when you need it.",
+        )
+        .on(Some(key)),
+    }
+}
+
+impl Elevate {
+    /// The tray app's life after start: a first refresh, favorites at start, then the
+    /// reminder tick and the refresh loop, each in its own task, until the runtime ends.
+    pub async fn run(self: Arc<Self>) {
+        self.refresh().await;
+        self.auto_activate().await;
+        let ticker = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(TICK);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                ticker.tick();
+            }
+        });
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(TICK).await;
+            let wait = if self.has_pending() {
+                REFRESH_PENDING_EVERY
+            } else {
+                REFRESH_EVERY
+            };
+            if last.elapsed() < wait {
+                continue;
+            }
+            last = tokio::time::Instant::now();
+            // In a task of its own: a panic there ends that refresh, not the loop.
+            let me = self.clone();
+            let refresh = tokio::spawn(async move {
+                me.refresh().await;
+            });
+            let abort = refresh.abort_handle();
+            match tokio::time::timeout(REFRESH_DEADLINE, refresh).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!("a refresh failed: {e}"),
+                Err(_) => {
+                    abort.abort();
+                    tracing::warn!(
+                        "a refresh took more than {} s; it was abandoned",
+                        REFRESH_DEADLINE.as_secs()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Favorites: star and unstar (popup), add and remove by name (elevatectl), one favorite
+//! from the tray, all of them at once (elevatectl, and unattended at start) with one summary.
+//! Every request sent is recorded in the history.
+
+use std::sync::Arc;
+
+use super::{resolve, Elevate, Input, Target};
+use crate::app::ActivationForm;
+use crate::error::Error;
+use crate::favorites::{activate_favorites, summary, FavoriteOutcome, FavoriteResult, Mode};
+use crate::model::{Assignment, Plane, Status};
+use crate::notice::{Notice, NoticeKind, Offer};
+use crate::pim::RequestState;
+use crate::store::{Favorite, HistoryRecord};
+
+/// What a favorite is called: the role or group, and for Azure roles the scope too.
+pub fn favorite_label(a: &Assignment) -> String {
+    if a.plane == Plane::AzureResource {
+        format!("{} on {}", a.label(), a.scope.display_name)
+    } else {
+        a.label()
+    }
+}
+
+impl Elevate {
+    pub fn favorites(&self) -> Result<Vec<Favorite>, Error> {
+        let (favorites, notice) = self.data.load_favorites()?;
+        if let Some(n) = notice {
+            self.warn(n);
+        }
+        Ok(favorites)
+    }
+
+    /// Saves `target` as a favorite with `input` (replacing one for the same assignment).
+    pub async fn add_favorite(
+        self: &Arc<Self>,
+        target: &Target,
+        input: &Input,
+    ) -> Result<Favorite, Error> {
+        input.check()?;
+        let all = self.lookup().await?;
+        let a = resolve(&all, target, &[Status::Eligible])?;
+        let duration = input.with_favorite(None)?.duration.map(crate::policy::iso);
+        let fav = Favorite {
+            key: a.key.clone(),
+            label: favorite_label(&a),
+            justification: input.justification.clone(),
+            ticket_number: input.ticket_number.clone(),
+            ticket_system: input.ticket_system.clone(),
+            duration,
+        };
+        self.data.upsert_favorite(fav.clone())?;
+        self.republish();
+        Ok(fav)
+    }
+
+    /// Removes the one favorite whose label starts with `query` (or whose key it is).
+    pub fn remove_favorite(&self, query: &str, scope: Option<&str>) -> Result<Favorite, Error> {
+        let q = query.trim().to_lowercase();
+        let favs = self.favorites()?;
+        let hits: Vec<&Favorite> = favs
+            .iter()
+            .filter(|f| f.label.to_lowercase().starts_with(&q) || f.key.to_lowercase() == q)
+            .filter(|f| {
+                scope.is_none_or(|s| {
+                    let s = s.to_lowercase();
+                    f.key.to_lowercase().ends_with(&s) || f.label.to_lowercase().contains(&s)
+                })
+            })
+            .collect();
+        match hits.as_slice() {
+            [one] => {
+                self.data.remove_favorite(&one.key)?;
+                self.republish();
+                Ok((*one).clone())
+            }
+            [] => Err(Error::InvalidInput(format!(
+                "No favorite matches '{query}'."
+            ))),
+            many => Err(Error::InvalidInput(format!(
+                "'{query}' matches several favorites: {}",
+                many.iter()
+                    .map(|f| f.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The popup's star: adds the form's assignment with what the form holds, or removes it.
+    pub async fn toggle_favorite(self: &Arc<Self>, form: &ActivationForm) -> Result<(), Error> {
+        if self.favorites()?.iter().any(|f| f.key == form.key) {
+            self.data.remove_favorite(&form.key)?;
+            self.republish();
+            return Ok(());
+        }
+        self.add_favorite(&Target::key(form.key.clone()), &Input::from(form))
+            .await
+            .map(|_| ())
+    }
+
+    /// The view again, with the favorites as saved now (no network).
+    fn republish(&self) {
+        if let Some(mut v) = self.cached() {
+            v.favorites = self.favorites().unwrap_or_default();
+            v.focus = None;
+            self.publish(v);
+        }
+    }
+
+    /// Every favorite that is eligible and neither active nor pending, in one go.
+    pub async fn activate_favorites(
+        self: &Arc<Self>,
+        mode: Mode,
+    ) -> Result<Vec<FavoriteOutcome>, Error> {
+        let favorites = self.favorites()?;
+        self.activate_these(&favorites, mode).await
+    }
+
+    async fn activate_these(
+        self: &Arc<Self>,
+        favorites: &[Favorite],
+        mode: Mode,
+    ) -> Result<Vec<FavoriteOutcome>, Error> {
+        if favorites.is_empty() {
+            return Ok(vec![]);
+        }
+        let all = self.lookup().await?;
+        let view = self.cached().unwrap_or_else(|| crate::app::View {
+            account: None,
+            snapshot: Default::default(),
+            favorites: vec![],
+            refreshed_at: 0,
+            activating: vec![],
+            focus: None,
+        });
+        let mut snapshot = view.snapshot;
+        snapshot.assignments = all.clone();
+        let defaults = self.config().defaults;
+        let outcomes = activate_favorites(&self.pim, favorites, &snapshot, &defaults, mode).await;
+        for o in &outcomes {
+            let fav = favorites.iter().find(|f| f.key == o.key);
+            let (outcome, request_id, error) = match &o.result {
+                FavoriteResult::Sent { state, request_id } => (
+                    serde_json::to_value(state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    request_id.clone(),
+                    None,
+                ),
+                FavoriteResult::Failed { error } => {
+                    (error.code.clone(), None, Some(error.message.clone()))
+                }
+                _ => continue,
+            };
+            self.append(HistoryRecord {
+                time: self.clock.now(),
+                action: "activate".into(),
+                key: o.key.clone(),
+                label: o.label.clone(),
+                outcome,
+                request_id,
+                justification: fav.and_then(|f| f.justification.clone()),
+                duration: fav.and_then(|f| f.duration.clone()),
+                error,
+                prev: String::new(),
+            });
+        }
+        if self.background {
+            self.refresh().await;
+        }
+        for o in &outcomes {
+            if let FavoriteResult::Sent { state, .. } = o.result {
+                if let Some(a) = all.iter().find(|a| a.key == o.key) {
+                    if state != RequestState::PendingApproval {
+                        self.follow(a, state);
+                    }
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// One click on a favorite in the tray: activates it with what it saved. When it needs
+    /// something it did not save, the popup opens on it instead (never a silent failure).
+    pub async fn activate_favorite(self: &Arc<Self>, key: &str) -> Result<(), Error> {
+        let fav = self
+            .favorites()?
+            .into_iter()
+            .find(|f| f.key == key)
+            .ok_or_else(|| Error::InvalidInput("That favorite was removed.".into()))?;
+        let outcomes = self
+            .activate_these(std::slice::from_ref(&fav), Mode::Interactive)
+            .await?;
+        for o in &outcomes {
+            let on =
+                |kind, title: String, body: String| Notice::new(kind, title, body).on(Some(&o.key));
+            match &o.result {
+                FavoriteResult::NeedsYou { .. } => self.open_on(Some(&o.key)),
+                FavoriteResult::Sent {
+                    state: RequestState::PendingApproval,
+                    ..
+                } => self.shell.notify(on(
+                    NoticeKind::Pending,
+                    format!("{} waits for approval", o.label),
+                    "Elevate follows the request and tells you the decision.".into(),
+                )),
+                FavoriteResult::Sent { .. } => {}
+                FavoriteResult::AlreadyActive | FavoriteResult::AlreadyPending => {
+                    self.shell.notify(on(
+                        NoticeKind::Favorites,
+                        format!("{} is already active or requested", o.label),
+                        "Nothing was sent.".into(),
+                    ))
+                }
+                FavoriteResult::Unavailable { reason } => self.shell.notify(
+                    on(
+                        NoticeKind::Failed,
+                        format!("Could not activate {}", o.label),
+                        reason.clone(),
+                    )
+                    .offering(Offer::Handle),
+                ),
+                FavoriteResult::Failed { error } => {
+                    let mut n = on(
+                        NoticeKind::Failed,
+                        format!("Could not activate {}", o.label),
+                        error.message.clone(),
+                    )
+                    .offering(Offer::Handle);
+                    n.error = Some(error.clone());
+                    self.shell.notify(n)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// At start, with "favorites at start" on: one go over the favorites (nothing needing a
+    /// person is sent), one summary. Once per start, at the first refresh with someone signed in.
+    pub async fn auto_activate(self: &Arc<Self>) {
+        if !self.config().auto_activate_favorites || self.session().identity().is_none() {
+            return;
+        }
+        {
+            let mut live = super::lock(&self.live);
+            if live.auto_done {
+                return;
+            }
+            live.auto_done = true;
+        }
+        let outcomes = match self.activate_favorites(Mode::Unattended).await {
+            Ok(o) if o.is_empty() => return,
+            Ok(o) => o,
+            Err(e) => {
+                self.shell.notify(
+                    Notice::new(
+                        NoticeKind::Failed,
+                        "Favorites were not activated",
+                        e.to_string(),
+                    )
+                    .offering(Offer::Handle),
+                );
+                return;
+            }
+        };
+        let needs_you = outcomes.iter().find(|o| {
+            matches!(
+                o.result,
+                FavoriteResult::NeedsYou { .. } | FavoriteResult::Failed { .. }
+            )
+        });
+        let (title, body) = summary(&outcomes);
+        let offer = if needs_you.is_some() {
+            Offer::Handle
+        } else {
+            Offer::Nothing
+        };
+        self.shell.notify(
+            Notice::new(NoticeKind::Favorites, title, body)
+                .on(needs_you.map(|o| o.key.as_str()))
+                .offering(offer),
+        );
+    }
+}

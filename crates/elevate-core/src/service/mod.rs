@@ -1,0 +1,390 @@
+//! The service layer: every use case of Elevate, written once. `Elevate` is opened once from
+//! the configuration and the environment and owns the session, the PIM client, the stores,
+//! the clock, the reminder schedule and the current view. The tray's commands, menu and
+//! notification actions, `elevatectl` and its MCP server are adapters of a few lines over it;
+//! what the core needs from a desktop goes through [`Shell`].
+
+mod accounts;
+mod activate;
+mod background;
+mod env;
+mod favorites;
+mod history;
+mod intents;
+mod list;
+mod resolve;
+mod settings;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::app::View;
+use crate::config::Config;
+use crate::error::Error;
+use crate::notice::{Notice, NoticeKind, Offer};
+use crate::os::Clock;
+use crate::pim::Pim;
+use crate::scheduler::Scheduler;
+use crate::secret::SecretStore;
+use crate::shell::Shell;
+use crate::store::DataDir;
+use crate::tray_model::{TrayContext, TrayModel};
+
+pub use activate::{Done, Input};
+pub use env::{Env, Secrets};
+pub use favorites::favorite_label;
+pub use history::state_word;
+pub use list::{Filter, Followed, Waiting};
+pub use resolve::{resolve, Target};
+pub use settings::Saved;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What the running app tracks besides the view.
+#[derive(Default)]
+struct Live {
+    /// Granted activations whose access is being checked ("activating…").
+    activating: BTreeSet<String>,
+    /// Requests cancelled here: their end is not news.
+    cancelled: Vec<String>,
+    /// The item the popup opens on next.
+    focus: Option<String>,
+    /// "Sign in needed" was said since the last refresh that worked.
+    signin_told: bool,
+    /// Favorites at start were done (or found nothing to do) since the start.
+    auto_done: bool,
+}
+
+pub struct Elevate {
+    pim: Arc<Pim>,
+    data: DataDir,
+    store: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    shell: Arc<dyn Shell>,
+    config: Mutex<Config>,
+    config_path: Option<PathBuf>,
+    scheduler: Mutex<Scheduler>,
+    view: Mutex<Option<View>>,
+    tray: Mutex<Option<TrayModel>>,
+    live: Mutex<Live>,
+    demo: bool,
+    /// A long-running front end (the tray): follows "ready" and decisions in the background,
+    /// and acts on the view it has. A one-shot one (elevatectl, MCP) looks afresh each time.
+    background: bool,
+    _keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Elevate {
+    /// The one set-up path: config (a corrupt file is moved aside and said), data directory,
+    /// secret store (memory only when the OS has none, and said), session and PIM client.
+    pub fn open(env: Env, shell: Arc<dyn Shell>) -> Result<Arc<Elevate>, Error> {
+        let mut notices = vec![];
+        let config = match &env.config_path {
+            Some(p) => {
+                let (c, notice) = Config::load(p)?;
+                notices.extend(notice);
+                c
+            }
+            None => Config::default(),
+        };
+        let (store, notice) = env.secret_store();
+        notices.extend(notice);
+        let mut resolved = config.resolve(&*env.vars)?;
+        if let Some(t) = &env.tenant {
+            resolved.tenant = t.clone();
+        }
+        let session = crate::auth::Session::new(
+            resolved,
+            crate::http::Http::new()?,
+            store.clone(),
+            env.opener.clone(),
+        )
+        .with_data_dir(env.data.0.clone());
+        let mut pim = Pim::new(Arc::new(session), env.clock.clone());
+        pim.policy_ttl =
+            std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
+        let elevate = Arc::new(Elevate {
+            pim: Arc::new(pim),
+            data: env.data,
+            store,
+            clock: env.clock,
+            shell,
+            scheduler: Mutex::new(Scheduler::new(&config.reminders)),
+            config: Mutex::new(config),
+            config_path: env.config_path,
+            view: Mutex::new(None),
+            tray: Mutex::new(None),
+            live: Mutex::default(),
+            demo: env.demo,
+            background: env.background,
+            _keep_alive: env.keep_alive,
+        });
+        for n in notices {
+            elevate.warn(n);
+        }
+        Ok(elevate)
+    }
+
+    pub fn pim(&self) -> &Pim {
+        &self.pim
+    }
+
+    pub fn session(&self) -> &crate::auth::Session {
+        self.pim.session()
+    }
+
+    pub fn data(&self) -> &DataDir {
+        &self.data
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    /// The secret store in words ("the OS secret store", "memory only").
+    pub fn secret_store(&self) -> &dyn SecretStore {
+        &*self.store
+    }
+
+    pub fn config(&self) -> Config {
+        lock(&self.config).clone()
+    }
+
+    pub fn config_path(&self) -> Option<&std::path::Path> {
+        self.config_path.as_deref()
+    }
+
+    /// Shows a notice the front end raised itself (a window that failed to open).
+    pub fn tell(&self, notice: Notice) {
+        self.shell.notify(notice);
+    }
+
+    /// Says something the user must know once: a notification (and a line on the terminal).
+    pub(crate) fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.shell
+            .notify(Notice::new(NoticeKind::Warning, "Elevate", message));
+    }
+
+    /// The latest view, if any.
+    pub fn cached(&self) -> Option<View> {
+        lock(&self.view).clone()
+    }
+
+    /// The view for a popup that just opened: the latest one (refreshing first when there is
+    /// none), carrying the item to open on, which it takes.
+    pub async fn view_for_popup(self: &Arc<Self>) -> View {
+        let mut view = match self.cached() {
+            Some(v) => v,
+            None => self.refresh().await,
+        };
+        view.focus = lock(&self.live).focus.take();
+        view
+    }
+
+    /// Opens the popup, on `key`'s form when given.
+    pub fn open_on(&self, key: Option<&str>) {
+        lock(&self.live).focus = key.map(str::to_string);
+        if key.is_some() {
+            // A popup that is already open learns it from the view; a new one asks for it.
+            if let Some(mut v) = self.cached() {
+                v.focus = key.map(str::to_string);
+                self.shell.publish(&v);
+            }
+        }
+        self.shell.open_popup();
+    }
+
+    /// Stores and publishes a view, then brings the tray up to date.
+    fn publish(&self, view: View) {
+        *lock(&self.view) = Some(view.clone());
+        self.shell.publish(&view);
+        self.update_tray(true);
+    }
+
+    /// The tray for the current view and time; drawn only when it changed.
+    pub(crate) fn update_tray(&self, force: bool) {
+        let model = {
+            let view = lock(&self.view);
+            match view.as_ref() {
+                None => TrayModel::starting(self.demo),
+                Some(v) => {
+                    let lead = lock(&self.config)
+                        .reminders
+                        .iter()
+                        .max()
+                        .copied()
+                        .unwrap_or(15);
+                    let accounts = self.session().accounts();
+                    TrayModel::build(
+                        v,
+                        &TrayContext {
+                            now: self.clock.now(),
+                            lead_minutes: lead,
+                            demo: self.demo,
+                            accounts: &accounts,
+                        },
+                    )
+                }
+            }
+        };
+        let mut shown = lock(&self.tray);
+        if force || shown.as_ref() != Some(&model) {
+            self.shell.set_tray(&model);
+            *shown = Some(model);
+        }
+    }
+
+    /// The tray as last drawn.
+    pub fn tray(&self) -> Option<TrayModel> {
+        lock(&self.tray).clone()
+    }
+
+    /// Refreshes: lists the three planes, follows the reminder schedule, tells what ended
+    /// and what was decided, publishes the view and updates the tray.
+    pub async fn refresh(self: &Arc<Self>) -> View {
+        let before = self.cached();
+        let snapshot = self.pim.refresh().await;
+        let now = self.clock.now();
+        let ended = lock(&self.scheduler).update(&snapshot.assignments, now);
+        let decisions = match &before {
+            Some(before) => {
+                let cancelled = std::mem::take(&mut lock(&self.live).cancelled);
+                background::decisions(&before.snapshot, &snapshot, &cancelled)
+            }
+            None => vec![],
+        };
+        let favorites = match self.data.load_favorites() {
+            Ok((f, notice)) => {
+                if let Some(n) = notice {
+                    self.warn(n);
+                }
+                f
+            }
+            Err(e) => {
+                tracing::warn!("favorites: {e}");
+                vec![]
+            }
+        };
+        let view = View {
+            account: self.session().identity(),
+            snapshot,
+            favorites,
+            refreshed_at: now.timestamp_millis(),
+            activating: lock(&self.live).activating.iter().cloned().collect(),
+            focus: None,
+        };
+        self.publish(view.clone());
+        self.sign_in_notice(&view);
+        for due in ended {
+            self.shell.notify(background::due_notice(&due));
+        }
+        for (assignment, approved) in decisions {
+            let label = assignment.label();
+            if approved {
+                self.shell.notify(
+                    Notice::new(
+                        NoticeKind::Approved,
+                        format!("{label} approved"),
+                        "The request was approved; Elevate tells you when the access works.",
+                    )
+                    .on(Some(&assignment.key)),
+                );
+                if let Some(a) =
+                    view.snapshot.assignments.iter().find(|a| {
+                        a.key == assignment.key && a.status == crate::model::Status::Active
+                    })
+                {
+                    self.watch_ready(a.clone());
+                }
+            } else {
+                self.shell.notify(
+                    Notice::new(
+                        NoticeKind::Ended,
+                        format!("{label}: request ended without access"),
+                        "The request was denied, expired or cancelled elsewhere.",
+                    )
+                    .on(Some(&assignment.key)),
+                );
+            }
+        }
+        view
+    }
+
+    /// Says once that a sign-in is needed (with a button), until a refresh works again.
+    fn sign_in_notice(&self, view: &View) {
+        let failures = &view.snapshot.failures;
+        let needed =
+            !failures.is_empty() && failures.iter().all(|f| f.error.code == "signInRequired");
+        let tell = {
+            let mut live = lock(&self.live);
+            let tell = needed && !live.signin_told;
+            live.signin_told = needed;
+            tell
+        };
+        if tell {
+            self.shell.notify(
+                Notice::new(
+                    NoticeKind::SignInNeeded,
+                    "Sign in to Elevate",
+                    "Your assignments cannot be listed until you sign in.",
+                )
+                .offering(Offer::SignIn),
+            );
+        }
+    }
+
+    /// Reminders due now, and the tray when the time moved it (entering the reminder window
+    /// turns the icon to "expiring"; countdowns move).
+    pub fn tick(&self) {
+        let due = lock(&self.scheduler).due(self.clock.now());
+        for d in due {
+            self.shell.notify(background::due_notice(&d));
+        }
+        self.update_tray(false);
+    }
+
+    /// Whether a request waits for a decision (then the view refreshes more often).
+    pub fn has_pending(&self) -> bool {
+        lock(&self.view).as_ref().is_some_and(|v| {
+            v.snapshot
+                .assignments
+                .iter()
+                .any(|a| a.status == crate::model::Status::PendingApproval)
+        })
+    }
+
+    /// Marks `key` as activating (true) or done (false); publishes when it changed.
+    fn set_activating(&self, key: &str, on: bool) -> bool {
+        let changed = {
+            let mut live = lock(&self.live);
+            if on {
+                live.activating.insert(key.to_string())
+            } else {
+                live.activating.remove(key)
+            }
+        };
+        if changed {
+            let view = {
+                let mut guard = lock(&self.view);
+                let activating: Vec<String> = lock(&self.live).activating.iter().cloned().collect();
+                guard.as_mut().map(|v| {
+                    v.activating = activating;
+                    v.clone()
+                })
+            };
+            if let Some(v) = view {
+                self.shell.publish(&v);
+                self.update_tray(true);
+            }
+        }
+        changed
+    }
+}
