@@ -1,0 +1,114 @@
+//! OData on the wire: one GET, following `nextLink` pages, and up to 20 Graph GETs in one
+//! `$batch` (throttled items sent again on their own).
+
+use serde_json::{json, Value};
+
+use crate::error::Error;
+use crate::http::Request;
+use crate::model::Plane;
+use crate::secret::Secret;
+
+use super::Pim;
+
+impl Pim {
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Value, Error> {
+        let resp = self.session.http().send(&Request::get(url, token)).await?;
+        if !resp.ok() {
+            return Err(resp.into_error(Some(plane)));
+        }
+        resp.json()
+    }
+
+    /// Follows `@odata.nextLink` / `nextLink` verbatim until absent; pages may be empty.
+    pub(crate) async fn follow(
+        &self,
+        first: Value,
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Vec<Value>, Error> {
+        let mut items = first["value"].as_array().cloned().unwrap_or_default();
+        let mut next = first["@odata.nextLink"]
+            .as_str()
+            .or(first["nextLink"].as_str())
+            .map(str::to_string);
+        let mut pages = 1;
+        while let Some(url) = next {
+            pages += 1;
+            if pages > 1000 {
+                return Err(Error::Network(
+                    "more than 1,000 pages: the service keeps sending next links".into(),
+                ));
+            }
+            let page = self.get(&url, token, plane).await?;
+            items.extend(page["value"].as_array().cloned().unwrap_or_default());
+            next = page["@odata.nextLink"]
+                .as_str()
+                .or(page["nextLink"].as_str())
+                .map(str::to_string);
+        }
+        Ok(items)
+    }
+
+    /// Runs up to 20 Graph GETs in one `$batch`; items that come back throttled or
+    /// unavailable are sent again on their own (the retry policy honours Retry-After).
+    pub(super) async fn batch(
+        &self,
+        urls: &[String],
+        token: &Secret,
+    ) -> Result<Vec<Result<Value, Error>>, Error> {
+        let requests: Vec<Value> = urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| json!({"id": i.to_string(), "method": "GET", "url": u}))
+            .collect();
+        let body = json!({"requests": requests});
+        let url = self.graph("/$batch");
+        let resp = self
+            .session
+            .http()
+            .send(&Request::with_json(
+                reqwest::Method::POST,
+                &url,
+                token,
+                &body,
+            ))
+            .await?;
+        if !resp.ok() {
+            return Err(resp.into_error(Some(Plane::EntraRole)));
+        }
+        let out = resp.json()?;
+        let mut results: Vec<Option<Result<Value, Error>>> =
+            (0..urls.len()).map(|_| None).collect();
+        for r in out["responses"].as_array().into_iter().flatten() {
+            // Responses may come back in any order [DOC]: match them by id.
+            let Some(i) = r["id"]
+                .as_str()
+                .and_then(|s| s.parse::<usize>().ok())
+                .filter(|i| *i < urls.len())
+            else {
+                continue;
+            };
+            let status = r["status"].as_u64().unwrap_or(0) as u16;
+            results[i] = Some(if (200..300).contains(&status) {
+                Ok(r["body"].clone())
+            } else if matches!(status, 429 | 503 | 500 | 502 | 504) {
+                self.get(&self.graph(&urls[i]), token, Plane::EntraRole)
+                    .await
+            } else {
+                let bytes = serde_json::to_vec(&r["body"]).unwrap_or_default();
+                Err(crate::http::parse_error(status, &bytes, None, None, None))
+            });
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(Error::Network("the $batch answer lacks an item".into())))
+            })
+            .collect())
+    }
+}
