@@ -209,7 +209,11 @@ class Mcp:
 
 def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
     signed_in(cli)
-    proc = subprocess.Popen([cli.binary, "mcp"], env={**desktop.env, **cli.env}, stdin=subprocess.PIPE,
+    # What an agent may do is bounded by the user's config.
+    config = desktop.home / "mcp-config.toml"
+    config.write_text('[defaults]\njustification = "never used by agents"\n[mcp]\nallow = ["User Administrator", "Privileged Role Administrator"]\n')
+    env = {**desktop.env, **cli.env, "ELEVATE_CONFIG": str(config)}
+    proc = subprocess.Popen([cli.binary, "mcp"], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         mcp = Mcp(proc)
@@ -220,6 +224,9 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
         assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate"}
         assert "justification" in tools["activate"]["inputSchema"]["properties"]
+        assert tools["activate"]["annotations"]["destructiveHint"] is True
+        assert tools["deactivate"]["annotations"]["destructiveHint"] is True
+        assert tools["list_eligible"]["annotations"]["readOnlyHint"] is True
 
         err, text = mcp.call("list_eligible", plane="group")
         assert not err
@@ -228,7 +235,11 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
 
         cli.sim.control("DELETE", "counters")
         err, text = mcp.call("activate", name="User Administrator")
-        assert err and "requires a justification" in text and "[policy]" in text
+        assert err and "own justification" in text and "[policy]" in text, text
+        err, text = mcp.call("activate", name="Exchange Administrator", justification="agent")
+        assert err and "not in the roles an AI agent may activate" in text, text
+        err, text = mcp.call("activate", name="Privileged Role Administrator", justification="agent")
+        assert err and "needs an approver" in text and "allow_approval" in text, text
         assert cli.sim.control("GET", "counters")["routes"].get("graph.roleAssignmentScheduleRequests.create", 0) == 0
         err, text = mcp.call("activate", name="User Administrator", justification="MCP test", duration="1h")
         assert not err, text

@@ -84,17 +84,9 @@ impl Endpoints {
     /// private endpoint in front of the public cloud) unless told otherwise.
     pub fn custom(login: &str, graph: &str, arm: &str) -> Result<Endpoints, Error> {
         let clean = |name: &str, url: &str| -> Result<String, Error> {
-            let url = url.trim().trim_end_matches('/');
-            if !(url.starts_with("https://")
-                || url.starts_with("http://127.0.0.1")
-                || url.starts_with("http://localhost")
-                || url.starts_with("http://[::1]"))
-            {
-                return Err(Error::InvalidInput(format!(
-                    "{name} must be an https:// URL (or http:// on loopback for a local simulator), got '{url}'"
-                )));
-            }
-            Ok(url.to_string())
+            let text = url.trim().trim_end_matches('/');
+            check_endpoint(name, text)?;
+            Ok(text.to_string())
         };
         let public = Endpoints::for_cloud(Cloud::Public);
         Ok(Endpoints {
@@ -146,6 +138,53 @@ impl Default for Defaults {
     }
 }
 
+/// What an AI agent may do over `elevatectl mcp`. Listing is always allowed; activating and
+/// deactivating only what `allow` names (every eligible role when it is empty), never a role
+/// needing an approver or a fresh sign-in unless allowed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct Mcp {
+    /// Role or group names (as `elevatectl list` shows them, "Group (owner)" for owners),
+    /// matched case-insensitively; empty: any.
+    pub allow: Vec<String>,
+    /// Let an agent send requests that an approver must decide.
+    pub allow_approval: bool,
+    /// Let an agent start a step-up sign-in (authentication context) in the browser.
+    pub allow_step_up: bool,
+}
+
+/// An endpoint must be `https://`, or plain `http://` to an exact loopback host (a local
+/// simulator): the URL is parsed, never matched by prefix, so `http://localhost@evil.example`
+/// or `http://127.0.0.1.nip.io` (other hosts) are refused. No user info, query or fragment.
+pub fn check_endpoint(name: &str, text: &str) -> Result<(), Error> {
+    let bad = |why: &str| {
+        Err(Error::InvalidInput(format!(
+            "{name} must be an https:// URL (or http:// to 127.0.0.1, [::1] or localhost for a local simulator): '{text}' {why}."
+        )))
+    };
+    let Ok(url) = url::Url::parse(text) else {
+        return bad("is not a URL");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("carries a user name or password");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return bad("has a query or a fragment");
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return bad("has no host"),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => bad("is plain http to a host that is not this machine"),
+        _ => bad("is neither https nor http"),
+    }
+}
+
 /// The configuration file. Every field has a default, so a partial file is fine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", default)]
@@ -164,6 +203,8 @@ pub struct Config {
     pub keep_popup_warm: bool,
     /// Minutes a cached policy stays fresh.
     pub policy_cache_minutes: u32,
+    /// What AI agents may do over MCP.
+    pub mcp: Mcp,
 }
 
 impl Default for Config {
@@ -180,6 +221,7 @@ impl Default for Config {
             start_at_login: false,
             keep_popup_warm: false,
             policy_cache_minutes: 30,
+            mcp: Mcp::default(),
         }
     }
 }
@@ -331,6 +373,34 @@ mod tests {
             (r.client_id.as_str(), r.arm_client_id.as_str()),
             ("registered", "registered")
         );
+    }
+
+    #[test]
+    fn endpoints_are_parsed_not_matched_by_prefix() {
+        for good in [
+            "https://graph.microsoft.com",
+            "https://proxy.contoso.example/graph",
+            "http://127.0.0.1:8400/graph",
+            "http://localhost:8400",
+            "http://[::1]:8400/login",
+        ] {
+            assert!(check_endpoint("ELEVATE_GRAPH_URL", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://localhost@evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.nip.io",
+            "http://127.0.0.1@evil.example:80",
+            "http://evil.example/127.0.0.1",
+            "https://user:pw@graph.microsoft.com",
+            "https://graph.microsoft.com/?x=1",
+            "ftp://127.0.0.1",
+            "graph.microsoft.com",
+            "",
+        ] {
+            let err = check_endpoint("ELEVATE_GRAPH_URL", bad).expect_err(bad);
+            assert!(err.to_string().contains("ELEVATE_GRAPH_URL"), "{err}");
+        }
     }
 
     #[test]

@@ -207,6 +207,30 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(Duration::from_millis(secs))
 }
 
+/// The largest answer read: a page of 1,000 assignments is about 1 MiB; anything near this is
+/// not an answer Elevate asked for.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+enum Capped {
+    TooLarge,
+    Failed(reqwest::Error),
+}
+
+/// Reads a body chunk by chunk, stopping at [`MAX_BODY`].
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, Capped> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(Capped::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Capped::Failed)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Capped::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
@@ -297,15 +321,19 @@ impl Http {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    let body = resp.bytes().await.map(|b| b.to_vec());
-                    let body = match body {
+                    let body = match read_capped(resp).await {
                         Ok(b) => b,
-                        Err(e) if read && !last => {
+                        Err(Capped::TooLarge) => return Err(Error::Network(format!(
+                            "the answer from {} is larger than {} MiB; Elevate does not read it",
+                            host(req.url),
+                            MAX_BODY / (1024 * 1024)
+                        ))),
+                        Err(Capped::Failed(e)) if read && !last => {
                             tokio::time::sleep(self.backoff(attempt)).await;
                             let _ = e;
                             continue;
                         }
-                        Err(e) => {
+                        Err(Capped::Failed(e)) => {
                             return Err(Error::Network(format!(
                                 "the answer from {} was cut off: {e}",
                                 host(req.url)
@@ -444,5 +472,49 @@ mod tests {
     fn an_empty_body_still_gives_a_code() {
         let e = parse_error(503, b"", None, None, Some(Plane::AzureResource));
         assert_eq!(e.code(), "ServiceUnavailable");
+    }
+
+    /// A loopback server that answers every connection with `head` and then `len` bytes.
+    async fn serve(head: String, len: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            // One connection, then the server ends.
+            if let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(head.as_bytes()).await;
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0;
+                while sent < len {
+                    if s.write_all(&chunk).await.is_err() {
+                        break;
+                    }
+                    sent += chunk.len();
+                }
+            }
+        });
+        format!("http://{addr}/v1.0/x")
+    }
+
+    #[tokio::test]
+    async fn an_answer_larger_than_the_cap_is_refused_declared_or_not() {
+        let http = Http::new().expect("http");
+        let token = Secret::new("t");
+        let big = MAX_BODY + 1;
+        for head in [
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {big}\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_string(),
+        ] {
+            let url = serve(head, big).await;
+            let err = http
+                .send(&Request::get(&url, &token))
+                .await
+                .expect_err("capped");
+            assert!(err.to_string().contains("larger than 32 MiB"), "{err}");
+        }
     }
 }

@@ -41,12 +41,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_loopback_listener_ignores_forged_state_and_accepts_one_code() {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
+    async fn the_loopback_listener_ignores_forged_state_idle_connections_and_accepts_one_code() {
+        let loopback = bind().await.expect("bind");
+        let port = loopback.port;
+        // Both loopback families are ours: nobody else can take [::1] on this port.
+        if std::net::TcpListener::bind(("::1", 0)).is_ok() {
+            assert!(
+                TcpListener::bind(("::1", port)).await.is_err(),
+                "[::1]:{port} is taken by the sign-in"
+            );
+        }
         let waiter = tokio::spawn(async move {
-            wait_for_code(&listener, "s3cret-state", Duration::from_secs(10)).await
+            wait_for_code(loopback, "s3cret-state", Duration::from_secs(30)).await
         });
+        // Idle connections that never send anything do not hold up the real redirect.
+        let mut idle = vec![];
+        for _ in 0..5 {
+            idle.push(
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .expect("idle"),
+            );
+        }
         let get = |path: String| async move {
             let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
@@ -60,15 +76,18 @@ mod tests {
         };
         let forged = get("/?code=evil&state=other".into()).await;
         assert!(forged.starts_with("HTTP/1.1 400"));
+        // (Served one by one with a 10-s read time-out, the five idle ones would use up the
+        // 30-s wait before the redirect was read.)
         let good = get("/?code=the-code&state=s3cret-state".into()).await;
         assert!(good.contains("You can close this tab"));
         assert_eq!(waiter.await.expect("join").expect("code"), "the-code");
+        drop(idle);
     }
 
     #[tokio::test]
     async fn the_loopback_listener_times_out_with_a_clear_error() {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-        let err = wait_for_code(&listener, "x", Duration::from_millis(50))
+        let loopback = bind().await.expect("bind");
+        let err = wait_for_code(loopback, "x", Duration::from_millis(50))
             .await
             .expect_err("timeout");
         assert!(

@@ -6,7 +6,6 @@ use oauth2::{
     AuthorizationCode, CsrfToken, PkceCodeChallenge, RedirectUrl, RequestTokenError, Scope,
     StandardDeviceAuthorizationResponse,
 };
-use tokio::net::TcpListener;
 
 use super::accounts::*;
 use super::loopback::*;
@@ -105,14 +104,10 @@ impl Session {
         select_account: bool,
     ) -> Result<BasicTokenResponse, Error> {
         let client_id = self.client_id(resource).to_string();
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(|e| Error::io("opening the sign-in listener on 127.0.0.1", e))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::io("sign-in listener", e))?
-            .port();
-        // Entra ignores the port of http://localhost redirects [DOC]; we listen on 127.0.0.1.
+        let loopback = bind().await?;
+        let port = loopback.port;
+        // Entra ignores the port of http://localhost redirects [DOC]; we listen on both
+        // loopback addresses `localhost` may name.
         let redirect = format!("http://localhost:{port}");
         let client = client(&self.cfg, &client_id)?
             .set_redirect_uri(RedirectUrl::new(redirect).map_err(url_err)?);
@@ -137,7 +132,7 @@ impl Session {
         }
         let (url, state) = auth.url();
         self.opener.open(url.as_str())?;
-        let code = wait_for_code(&listener, state.secret(), self.interactive_timeout).await?;
+        let code = wait_for_code(loopback, state.secret(), self.interactive_timeout).await?;
         let plane = if resource == Resource::Arm {
             Plane::AzureResource
         } else {

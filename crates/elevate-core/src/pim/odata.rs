@@ -10,6 +10,19 @@ use crate::secret::Secret;
 
 use super::Pim;
 
+/// Same scheme, host and port (the default port when none is written).
+pub(super) fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme()
+                && a.host_str().map(str::to_ascii_lowercase)
+                    == b.host_str().map(str::to_ascii_lowercase)
+                && a.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
+    }
+}
+
 impl Pim {
     pub(crate) async fn get(
         &self,
@@ -24,7 +37,8 @@ impl Pim {
         resp.json()
     }
 
-    /// Follows `@odata.nextLink` / `nextLink` verbatim until absent; pages may be empty.
+    /// Follows `@odata.nextLink` / `nextLink` verbatim until absent; pages may be empty. A link
+    /// to another origin than the plane's endpoint is refused: the bearer token goes nowhere else.
     pub(crate) async fn follow(
         &self,
         first: Value,
@@ -43,6 +57,15 @@ impl Pim {
                 return Err(Error::Network(
                     "more than 1,000 pages: the service keeps sending next links".into(),
                 ));
+            }
+            let endpoint = match plane {
+                Plane::AzureResource => &self.session.cfg.endpoints.arm,
+                _ => &self.session.cfg.endpoints.graph,
+            };
+            if !same_origin(&url, endpoint) {
+                return Err(Error::Network(format!(
+                    "The service sent a next-page link to another host than {endpoint}; Elevate does not send your token there."
+                )));
             }
             let page = self.get(&url, token, plane).await?;
             items.extend(page["value"].as_array().cloned().unwrap_or_default());
@@ -110,5 +133,33 @@ impl Pim {
                 r.unwrap_or_else(|| Err(Error::Network("the $batch answer lacks an item".into())))
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn next_links_stay_on_the_endpoint_origin() {
+        let graph = "https://graph.microsoft.com";
+        assert!(same_origin(
+            "https://graph.microsoft.com/v1.0/x?$skiptoken=1",
+            graph
+        ));
+        assert!(same_origin("https://GRAPH.microsoft.com:443/v1.0/x", graph));
+        for other in [
+            "https://evil.example/v1.0/x",
+            "http://graph.microsoft.com/v1.0/x",
+            "https://graph.microsoft.com.evil.example/x",
+            "https://graph.microsoft.com:8443/x",
+            "not a url",
+        ] {
+            assert!(!same_origin(other, graph), "{other}");
+        }
+        assert!(same_origin(
+            "http://127.0.0.1:8400/graph/v1.0/x",
+            "http://127.0.0.1:8400/graph"
+        ));
     }
 }

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod activate;
+mod agent;
 mod background;
 mod env;
 mod favorites;
