@@ -323,11 +323,13 @@ impl Http {
                     let headers = resp.headers().clone();
                     let body = match read_capped(resp).await {
                         Ok(b) => b,
-                        Err(Capped::TooLarge) => return Err(Error::Network(format!(
+                        Err(Capped::TooLarge) => {
+                            return Err(Error::Network(format!(
                             "the answer from {} is larger than {} MiB; Elevate does not read it",
                             host(req.url),
                             MAX_BODY / (1024 * 1024)
-                        ))),
+                        )))
+                        }
                         Err(Capped::Failed(e)) if read && !last => {
                             tokio::time::sleep(self.backoff(attempt)).await;
                             let _ = e;

@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 use elevate_core::auth::{Opener, Session};
 use elevate_core::config::{Cloud, Endpoints, Resolved};
 use elevate_core::http::{Http, RetryPolicy};
+use elevate_core::model::{Assignment, Status};
 use elevate_core::os::Clock;
 use elevate_core::pim::Pim;
+use elevate_core::planner::ActivationInput;
 use elevate_core::secret::{MemoryStore, SecretStore};
 use elevate_core::Error;
 use elevate_sim::{Scenario, Settings, SimServer};
@@ -175,4 +177,27 @@ impl Rig {
 
 pub fn json_of(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(json!(null))
+}
+
+/// The assignment labelled `name` with `status`; panics with the whole list otherwise.
+pub fn find<'a>(all: &'a [Assignment], name: &str, status: Status) -> &'a Assignment {
+    all.iter()
+        .find(|a| a.label() == name && a.status == status)
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} ({status:?}) not in {:?}",
+                all.iter()
+                    .map(|a| (a.label(), a.status))
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
+/// An activation input with this justification, for one hour.
+pub fn input(j: &str) -> ActivationInput {
+    ActivationInput {
+        justification: Some(j.into()),
+        duration: Some(chrono::Duration::hours(1)),
+        ..Default::default()
+    }
 }

@@ -330,3 +330,11 @@ pub const GROUP_REQUESTS: &str =
 pub const ARM_ELIGIBLE: &str =
     "/providers/Microsoft.Authorization/roleEligibilityScheduleInstances";
 pub const ARM_ACTIVE: &str = "/providers/Microsoft.Authorization/roleAssignmentScheduleInstances";
+
+/// The `error.message` of a Graph or ARM error body (where PIM names the failed rules).
+pub fn rules_of(body: &Value) -> String {
+    body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -1,0 +1,42 @@
+//! Azure Resource Manager, Microsoft.Authorization api-version 2020-10-01: schedule
+//! instances (tenant root and scoped, `asTarget()`), schedule requests (PUT by GUID, GET,
+//! cancel), policy assignments with effectiveRules, policies, and permissions.
+//!
+//! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
+//! are in `route`, shared plumbing in `common`, JSON shapes in `render`, and the handlers in
+//! `instances`, `requests` and `policies`.
+
+mod common;
+mod instances;
+mod policies;
+mod render;
+mod requests;
+mod route;
+
+pub use common::Ctx;
+pub use route::{authorize, route, Route};
+
+use crate::http::Resp;
+
+pub fn handle(route: &Route, ctx: &mut Ctx) -> Resp {
+    match handle_inner(route, ctx) {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
+    ctx.tenant.tick();
+    let me = ctx.token.user.clone();
+    match route {
+        Route::Eligible { scope } => instances::eligible_instances(ctx, &me, scope),
+        Route::Active { scope } => instances::active_instances(ctx, &me, scope),
+        Route::RequestList { scope } => requests::list_mine(ctx, &me, scope),
+        Route::RequestGet { name, .. } => requests::get(ctx, &me, name),
+        Route::RequestCancel { name, .. } => requests::cancel(ctx, &me, name),
+        Route::RequestPut { scope, name } => requests::put(ctx, scope, name),
+        Route::PolicyAssignments { scope } => policies::assignments(ctx, scope),
+        Route::Policy { scope, name } => policies::policy(ctx, scope, name),
+        Route::RoleDefinition { scope, name } => policies::role_definition(ctx, scope, name),
+        Route::Permissions { scope } => policies::permissions(ctx, &me, scope),
+    }
+}

@@ -1,0 +1,69 @@
+//! The sign-in's memory: the [`Auth`] store of authorization codes, refresh tokens and
+//! device codes, and the sign-in session each of them carries.
+
+use std::collections::HashMap;
+
+use crate::time::Time;
+
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    pub(super) user: String,
+    pub(super) client: String,
+    pub(super) mfa: bool,
+    /// Authentication contexts satisfied in this sign-in.
+    pub(super) acrs: Vec<String>,
+    pub(super) capabilities: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Code {
+    pub(super) session: Session,
+    pub(super) redirect_uri: String,
+    pub(super) challenge: String,
+    pub(super) scopes: Vec<String>,
+    pub(super) expires: Time,
+    pub(super) used: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct RefreshToken {
+    pub(super) session: Session,
+    pub(super) revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved { user: String, mfa: bool },
+    Declined,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeviceCode {
+    pub device_code: String,
+    pub user_code: String,
+    pub client: String,
+    pub scopes: Vec<String>,
+    pub expires: Time,
+    pub interval: u64,
+    pub last_poll: Option<std::time::Instant>,
+    pub status: DeviceStatus,
+}
+
+pub struct Auth {
+    pub(super) key: [u8; 32],
+    pub(super) codes: HashMap<String, Code>,
+    pub(super) refresh: HashMap<String, RefreshToken>,
+    pub devices: Vec<DeviceCode>,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            key: rand::random(),
+            codes: HashMap::new(),
+            refresh: HashMap::new(),
+            devices: vec![],
+        }
+    }
+}

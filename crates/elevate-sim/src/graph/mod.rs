@@ -1,0 +1,62 @@
+//! Microsoft Graph v1.0: the PIM endpoints for directory roles and groups, policies,
+//! `/me`, `/me/memberOf`, groups and `$batch`, with OData paging, `$select`, `$expand`.
+//!
+//! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
+//! are in `route`, shared plumbing in `common`, JSON shapes in `render`, the write side in
+//! `requests`, and the handlers by area in `me`, `roles`, `groups` and `policies`.
+
+mod common;
+mod groups;
+mod me;
+mod policies;
+mod render;
+mod requests;
+mod roles;
+mod route;
+
+pub use common::Ctx;
+pub use route::{authorize, route, Route};
+
+use crate::http::Resp;
+
+pub fn handle(route: &Route, ctx: &mut Ctx) -> Resp {
+    match handle_inner(route, ctx) {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
+    ctx.tenant.tick();
+    let me = ctx.token.user.clone();
+    match route {
+        Route::Me => me::me(ctx, &me),
+        Route::MemberOf => me::member_of(ctx, &me),
+        Route::RoleDefinitions => roles::definitions(ctx),
+        Route::RoleDefinition(id) => roles::definition(ctx, id),
+        Route::EntraEligible => roles::eligible(ctx, &me),
+        Route::EntraActive => roles::active(ctx, &me),
+        Route::EntraRequestsMine => roles::requests_mine(ctx, &me),
+        Route::EntraRequest(id) => roles::request(ctx, &me, id),
+        Route::EntraRequestCreate => roles::create_request(ctx),
+        Route::EntraRequestCancel(id) | Route::GroupRequestCancel(id) => {
+            requests::cancel(ctx, &me, id)
+        }
+        Route::GroupEligible => groups::eligible(ctx, &me),
+        Route::GroupActive => groups::active(ctx, &me),
+        Route::GroupRequestsMine => groups::requests_mine(ctx, &me),
+        Route::GroupRequest(id) => groups::request(ctx, &me, id),
+        Route::GroupRequestCreate => groups::create_request(ctx),
+        Route::Groups => groups::list(ctx),
+        Route::Group(id) => groups::get(ctx, id),
+        Route::Policies => policies::policies(ctx),
+        Route::Batch => Ok(unreachable_batch()),
+    }
+}
+
+fn unreachable_batch() -> Resp {
+    Resp::graph_error(
+        500,
+        "InternalServerError",
+        "$batch is handled by the dispatcher.",
+    )
+}

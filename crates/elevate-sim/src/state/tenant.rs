@@ -1,0 +1,210 @@
+//! The [`Tenant`]: its live state built from a scenario, the passage of time, the policy of
+//! a target, and the caller-scoped views (eligibilities, actives, effective access, requests).
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+use super::common::new_id;
+use super::model::{Active, Eligibility, Plane, Request, Target};
+use super::settings::Settings;
+use crate::scenario::{Policy, Scenario};
+use crate::time::{SimClock, Time};
+
+pub struct Tenant {
+    pub scenario: Scenario,
+    pub clock: SimClock,
+    pub settings: Settings,
+    pub eligibilities: Vec<Eligibility>,
+    pub actives: Vec<Active>,
+    pub requests: Vec<Request>,
+    /// Azure policies by (scope, role), from the scenario's grants.
+    pub azure_policies: BTreeMap<(String, String), String>,
+}
+
+fn days(d: f64) -> Duration {
+    Duration::seconds((d * 86_400.0) as i64)
+}
+
+impl Tenant {
+    pub fn new(scenario: Scenario, settings: Settings, clock: SimClock) -> Tenant {
+        let now = clock.now();
+        let mut t = Tenant {
+            scenario,
+            clock,
+            settings,
+            eligibilities: vec![],
+            actives: vec![],
+            requests: vec![],
+            azure_policies: BTreeMap::new(),
+        };
+        let grants = t.scenario.eligibilities.clone();
+        for g in grants {
+            let target = Self::grant_target(&g);
+            if let (Target::Azure { scope, role }, Some(p)) = (&target, &g.policy) {
+                t.azure_policies.insert(
+                    (scope.to_ascii_lowercase(), role.to_ascii_lowercase()),
+                    p.clone(),
+                );
+            }
+            t.eligibilities.push(Eligibility {
+                id: new_id(),
+                schedule_id: new_id(),
+                principal: g.user.clone(),
+                target,
+                start: now - days(g.started_days_ago.unwrap_or(30.0)),
+                end: g.ends_in_days.map(|d| now + days(d)),
+            });
+        }
+        let assignments = t.scenario.assignments.clone();
+        for g in assignments {
+            let target = Self::grant_target(&g);
+            let id = new_id();
+            t.actives.push(Active {
+                id: id.clone(),
+                schedule_id: id,
+                principal: g.user.clone(),
+                target,
+                start: None,
+                end: g.ends_in_days.map(|d| now + days(d)),
+                activated: false,
+                eligibility: None,
+                eligibility_schedule: None,
+                request: None,
+                visible_from: now - Duration::days(365),
+            });
+        }
+        t
+    }
+
+    fn grant_target(g: &crate::scenario::Grant) -> Target {
+        if let Some(role) = &g.entra_role {
+            Target::Entra {
+                role: role.clone(),
+                dir_scope: g.directory_scope.clone().unwrap_or_else(|| "/".into()),
+            }
+        } else if let Some(group) = &g.group {
+            Target::Group {
+                group: group.clone(),
+                access: g.access.clone().unwrap_or_else(|| "member".into()),
+            }
+        } else {
+            Target::Azure {
+                scope: g.scope.clone().unwrap_or_default(),
+                role: g.azure_role.clone().unwrap_or_default(),
+            }
+        }
+    }
+
+    pub fn now(&self) -> Time {
+        self.clock.now()
+    }
+
+    /// Applies the passage of (sim) time: expiries, scheduled starts, provisioning.
+    pub fn tick(&mut self) {
+        let now = self.now();
+        self.actives.retain(|a| a.end.is_none_or(|e| e > now));
+        for r in &mut self.requests {
+            if r.status == "Granted" && r.completed.is_none() && r.start <= now {
+                r.status = "Provisioned".into();
+                r.completed = Some(r.start);
+            }
+        }
+    }
+
+    pub fn policy_for(&self, target: &Target) -> Policy {
+        let name = match target {
+            Target::Entra { role, .. } => self
+                .scenario
+                .role_definitions
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(role))
+                .and_then(|r| r.policy.clone()),
+            Target::Group { group, access } => self
+                .scenario
+                .groups
+                .iter()
+                .find(|g| g.id.eq_ignore_ascii_case(group))
+                .and_then(|g| {
+                    if access == "owner" {
+                        g.owner_policy.clone()
+                    } else {
+                        g.member_policy.clone()
+                    }
+                }),
+            Target::Azure { scope, role } => self
+                .azure_policies
+                .get(&(scope.to_ascii_lowercase(), role.to_ascii_lowercase()))
+                .cloned(),
+        };
+        name.and_then(|n| self.scenario.policies.get(&n).cloned())
+            .or_else(|| self.scenario.policies.get("default").cloned())
+            .unwrap_or(Policy {
+                max_duration: "PT8H".into(),
+                justification: true,
+                ticket: false,
+                mfa: false,
+                approval: false,
+                auth_context: None,
+            })
+    }
+
+    pub fn eligibilities_of<'a>(
+        &'a self,
+        user: &'a str,
+        plane: Plane,
+    ) -> impl Iterator<Item = &'a Eligibility> + 'a {
+        let now = self.now();
+        self.eligibilities.iter().filter(move |e| {
+            e.principal == user
+                && e.target.plane() == plane
+                && e.start <= now
+                && e.end.is_none_or(|end| end > now)
+        })
+    }
+
+    pub fn actives_of<'a>(
+        &'a self,
+        user: &'a str,
+        plane: Plane,
+    ) -> impl Iterator<Item = &'a Active> + 'a {
+        let now = self.now();
+        self.actives.iter().filter(move |a| {
+            a.principal == user
+                && a.target.plane() == plane
+                && a.visible_from <= now
+                && a.start.is_none_or(|s| s <= now)
+                && a.end.is_none_or(|e| e > now)
+        })
+    }
+
+    /// The active assignments whose access has propagated (what memberOf and ARM
+    /// permissions reflect).
+    pub fn effective_of<'a>(
+        &'a self,
+        user: &'a str,
+        plane: Plane,
+    ) -> impl Iterator<Item = &'a Active> + 'a {
+        let lag = chrono::Duration::seconds(self.settings.effective_delay);
+        let now = self.now();
+        self.actives_of(user, plane)
+            .filter(move |a| a.visible_from + lag <= now && a.start.is_none_or(|s| s + lag <= now))
+    }
+
+    pub fn requests_of<'a>(
+        &'a self,
+        user: &'a str,
+        plane: Plane,
+    ) -> impl Iterator<Item = &'a Request> + 'a {
+        self.requests
+            .iter()
+            .filter(move |r| r.principal == user && r.target.plane() == plane)
+    }
+
+    pub fn user(&self, id: &str) -> Option<&crate::scenario::User> {
+        self.scenario
+            .users
+            .iter()
+            .find(|u| u.id.eq_ignore_ascii_case(id))
+    }
+}
