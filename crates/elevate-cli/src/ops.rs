@@ -231,21 +231,10 @@ fn history(e: &Elevate, verify: bool, json: bool) -> Result<u8, Error> {
         let v = e.verify_history()?;
         if json {
             println!("{}", serde_json::to_string(&v).unwrap_or_default());
+        } else {
+            println!("{}", v.message);
         }
-        return match v.first_bad_line {
-            None => {
-                if !json {
-                    println!("The history's {} records are intact.", v.records);
-                }
-                Ok(OK)
-            }
-            Some(line) => {
-                if !json {
-                    println!("The history was edited: the chain breaks at line {line}.");
-                }
-                Ok(SERVICE)
-            }
-        };
+        return Ok(if v.problem.is_none() { OK } else { SERVICE });
     }
     let records = e.history()?;
     if json {

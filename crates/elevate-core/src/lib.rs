@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod favorites;
+pub mod history;
 pub mod http;
 pub mod intent;
 pub mod model;

@@ -65,11 +65,15 @@ impl KeyringStore {
     }
 
     /// Writes, reads and deletes a probe entry: a store that is present but locked fails here.
+    /// The entry's name is this probe's own, so processes starting together never see each
+    /// other's probe (one deleting the entry another is reading).
     pub fn probe(&self) -> Result<(), Error> {
         let probe = Secret::new("probe");
-        self.set("elevate-probe", &probe)?;
-        let back = self.get("elevate-probe")?;
-        self.delete("elevate-probe")?;
+        let name = format!("elevate-probe-{}", uuid::Uuid::new_v4());
+        self.set(&name, &probe)?;
+        let back = self.get(&name);
+        self.delete(&name)?;
+        let back = back?;
         if back.as_ref() != Some(&probe) {
             return Err(Error::SecretStore(
                 "the secret store did not return what was stored".into(),

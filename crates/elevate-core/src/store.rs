@@ -1,13 +1,12 @@
-//! Local stores: favorites (JSON) and the activation history (JSON lines, each carrying the
-//! SHA-256 of the previous line, so `verify` finds any edit). Writes are atomic (temp file +
-//! rename); a corrupt file is moved aside, defaults load, and the caller gets a notice.
+//! Local stores: the data directory and the favorites (JSON). Writes are atomic (temp file +
+//! rename); a corrupt file is moved aside, defaults load, and the caller gets a notice. The
+//! activation history is `history`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::error::Error;
@@ -83,9 +82,6 @@ impl DataDir {
     pub fn favorites_path(&self) -> PathBuf {
         self.0.join("favorites.json")
     }
-    pub fn history_path(&self) -> PathBuf {
-        self.0.join("history.jsonl")
-    }
 
     /// Favorites; a corrupt file is moved aside and the notice says where.
     pub fn load_favorites(&self) -> Result<(Vec<Favorite>, Option<String>), Error> {
@@ -125,111 +121,6 @@ impl DataDir {
         self.save_favorites(&all)?;
         Ok(all.len() != before)
     }
-
-    fn history_lines(&self) -> Result<Vec<String>, Error> {
-        let path = self.history_path();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string)
-                .collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
-            Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
-        }
-    }
-
-    /// Appends a record chained to the previous line.
-    pub fn append_history(&self, mut record: HistoryRecord) -> Result<HistoryRecord, Error> {
-        let mut lines = self.history_lines()?;
-        record.prev = lines
-            .last()
-            .map(|l| sha256_hex(l.as_bytes()))
-            .unwrap_or_else(|| GENESIS.to_string());
-        let line =
-            serde_json::to_string(&record).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        lines.push(line);
-        let mut text = lines.join("\n");
-        text.push('\n');
-        write_atomic(&self.history_path(), text.as_bytes())?;
-        Ok(record)
-    }
-
-    pub fn history(&self) -> Result<Vec<HistoryRecord>, Error> {
-        self.history_lines()?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| {
-                    Error::InvalidInput(format!("history line {} is not a record: {e}", i + 1))
-                })
-            })
-            .collect()
-    }
-
-    /// Checks the chain: every line must carry the SHA-256 of the line before it.
-    pub fn verify_history(&self) -> Result<Verification, Error> {
-        let lines = self.history_lines()?;
-        let mut expected = GENESIS.to_string();
-        for (i, line) in lines.iter().enumerate() {
-            let prev = serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v["prev"].as_str().map(str::to_string));
-            if prev.as_deref() != Some(expected.as_str()) {
-                return Ok(Verification {
-                    records: lines.len(),
-                    first_bad_line: Some(if i == 0 { 1 } else { i }),
-                });
-            }
-            expected = sha256_hex(line.as_bytes());
-        }
-        Ok(Verification {
-            records: lines.len(),
-            first_bad_line: None,
-        })
-    }
-}
-
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct HistoryRecord {
-    #[ts(type = "string")]
-    pub time: DateTime<Utc>,
-    /// `activate`, `deactivate`, `extend`, `cancel`.
-    pub action: String,
-    pub key: String,
-    pub label: String,
-    /// `provisioned`, `pendingApproval`, `failed`...
-    pub outcome: String,
-    #[serde(default)]
-    pub request_id: Option<String>,
-    #[serde(default)]
-    pub justification: Option<String>,
-    #[serde(default)]
-    pub duration: Option<String>,
-    #[serde(default)]
-    pub error: Option<String>,
-    /// SHA-256 of the previous line (zeros for the first).
-    #[serde(default)]
-    pub prev: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Verification {
-    pub records: usize,
-    /// The 1-based line where the chain first breaks (that line, or the one before it, was edited).
-    pub first_bad_line: Option<usize>,
 }
 
 #[cfg(test)]
@@ -239,49 +130,6 @@ mod tests {
     fn temp() -> DataDir {
         let dir = std::env::temp_dir().join(format!("elevate-store-{}", uuid::Uuid::new_v4()));
         DataDir(dir)
-    }
-
-    fn record(action: &str) -> HistoryRecord {
-        HistoryRecord {
-            time: Utc::now(),
-            action: action.into(),
-            key: "entraRole:r:/".into(),
-            label: "User Administrator".into(),
-            outcome: "provisioned".into(),
-            request_id: None,
-            justification: Some("x".into()),
-            duration: Some("PT1H".into()),
-            error: None,
-            prev: String::new(),
-        }
-    }
-
-    #[test]
-    fn history_chain_finds_an_edit() {
-        let d = temp();
-        for a in ["activate", "deactivate", "activate"] {
-            d.append_history(record(a)).expect("append");
-        }
-        assert_eq!(
-            d.verify_history().expect("verify"),
-            Verification {
-                records: 3,
-                first_bad_line: None
-            }
-        );
-        let text = std::fs::read_to_string(d.history_path()).expect("read");
-        std::fs::write(
-            d.history_path(),
-            text.replacen("deactivate", "activate!", 1),
-        )
-        .expect("tamper");
-        let v = d.verify_history().expect("verify");
-        assert_eq!(
-            v.first_bad_line,
-            Some(2),
-            "the line after the edited one breaks the chain"
-        );
-        let _ = std::fs::remove_dir_all(&d.0);
     }
 
     #[test]

@@ -6,10 +6,14 @@ export type HistoryRecord = { time: string,
  */
 action: string, key: string, label: string, 
 /**
- * `provisioned`, `pendingApproval`, `failed`...
+ * `active`, `pendingApproval`, or the error code.
  */
 outcome: string, requestId: string | null, justification: string | null, duration: string | null, error: string | null, 
 /**
- * SHA-256 of the previous line (zeros for the first).
+ * The MAC (or, in lines from before the key, the SHA-256) of the previous line.
  */
-prev: string, };
+prev: string, 
+/**
+ * 2: `prev` is keyed. Absent in lines from before the key.
+ */
+v?: number | null, };

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use oauth2::basic::BasicTokenResponse;
 use oauth2::{RefreshToken, Scope, TokenResponse};
@@ -22,11 +24,20 @@ use crate::secret::{Secret, SecretStore};
 
 pub(super) struct Cached {
     token: Secret,
-    expires: Instant,
+    /// Wall-clock time: an `Instant` stands still while the machine sleeps (Linux, macOS),
+    /// so after a wake an expired token would look fresh.
+    expires: DateTime<Utc>,
 }
 
 /// Refresh early: a token with less than this left is renewed before use.
-pub(super) const EARLY: Duration = Duration::from_secs(300);
+pub(super) const EARLY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// When a token issued now for `lifetime` expires: capped at a day, whatever `expires_in`
+/// says (a huge value must not overflow).
+pub(super) fn expiry(lifetime: Duration) -> DateTime<Utc> {
+    let capped = lifetime.min(Duration::from_secs(24 * 3600));
+    Utc::now() + chrono::Duration::from_std(capped).unwrap_or(chrono::Duration::hours(1))
+}
 
 /// One signed-in account (tenant + user), with its clients and tokens.
 pub struct Session {
@@ -39,6 +50,10 @@ pub struct Session {
     /// Refresh tokens not yet persisted anywhere else (memory-only stores keep them too).
     pub interactive_timeout: Duration,
     pub(super) data_dir: Option<PathBuf>,
+    /// Refresh tokens the secret store refused, by store key: used before the stored ones.
+    pub(super) unsaved: StdMutex<HashMap<String, Secret>>,
+    /// What the user must be told (taken by the service).
+    pub(super) warnings: StdMutex<Vec<String>>,
 }
 
 impl Session {
@@ -61,6 +76,8 @@ impl Session {
             slots,
             interactive_timeout: Duration::from_secs(300),
             data_dir: None,
+            unsaved: StdMutex::default(),
+            warnings: StdMutex::default(),
         }
     }
 
@@ -75,6 +92,19 @@ impl Session {
         }
         self.data_dir = Some(dir);
         self
+    }
+
+    pub(super) fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message);
+    }
+
+    /// What happened that the user must be told, since the last call.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn identity(&self) -> Option<Identity> {
@@ -136,7 +166,20 @@ impl Session {
             }
         }
         if let (Some(rt), Some(key)) = (token.refresh_token(), self.key(client_id)) {
-            self.store.set(&key, &Secret::new(rt.secret().clone()))?;
+            let rt = Secret::new(rt.secret().clone());
+            let saved = self.store.set(&key, &rt);
+            let mut unsaved = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
+            match saved {
+                Ok(()) => {
+                    unsaved.remove(&key);
+                }
+                Err(e) => {
+                    // Keep the session working: the newest refresh token stays in memory (the
+                    // stored one may be spent by the rotation) and the user is told.
+                    unsaved.insert(key, rt);
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -146,7 +189,7 @@ impl Session {
         if let Some(slot) = self.slots.get(&resource) {
             *slot.lock().await = Some(Cached {
                 token: Secret::new(token.access_token().secret().clone()),
-                expires: Instant::now() + lifetime,
+                expires: expiry(lifetime),
             });
         }
     }
@@ -164,7 +207,7 @@ impl Session {
                 .lock()
                 .await
                 .as_ref()
-                .filter(|c| c.expires > Instant::now() + EARLY)
+                .filter(|c| c.expires > Utc::now() + EARLY)
             {
                 return Ok(c.token.clone());
             }
@@ -172,10 +215,7 @@ impl Session {
         // Double-checked: one refresh per resource at a time; the waiters then find it cached.
         let mut guard = slot.lock().await;
         if claims.is_none() {
-            if let Some(c) = guard
-                .as_ref()
-                .filter(|c| c.expires > Instant::now() + EARLY)
-            {
+            if let Some(c) = guard.as_ref().filter(|c| c.expires > Utc::now() + EARLY) {
                 return Ok(c.token.clone());
             }
         }
@@ -186,7 +226,18 @@ impl Session {
         };
         let client_id = self.client_id(resource).to_string();
         let rt = match self.key(&client_id) {
-            Some(key) => self.store.get(&key)?,
+            Some(key) => {
+                let held = self
+                    .unsaved
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&key)
+                    .cloned();
+                match held {
+                    Some(rt) => Some(rt),
+                    None => self.store.get(&key)?,
+                }
+            }
             None => None,
         };
         let Some(rt) = rt else {
@@ -212,12 +263,15 @@ impl Session {
         let result = req.request_async(&self.oauth_http()).await;
         match result {
             Ok(token) => {
-                self.remember(&client_id, &token)?;
+                if let Err(e) = self.remember(&client_id, &token) {
+                    // The access token is good: use it, and say that the sign-in may not last.
+                    self.warn(format!("The renewed sign-in could not be saved in the {} ({e}); it is kept in memory until Elevate ends.", self.store.describe()));
+                }
                 let lifetime = token.expires_in().unwrap_or(Duration::from_secs(3600));
                 let secret = Secret::new(token.access_token().secret().clone());
                 *guard = Some(Cached {
                     token: secret.clone(),
-                    expires: Instant::now() + lifetime,
+                    expires: expiry(lifetime),
                 });
                 Ok(secret)
             }

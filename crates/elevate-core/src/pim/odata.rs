@@ -8,7 +8,9 @@ use crate::http::Request;
 use crate::model::Plane;
 use crate::secret::Secret;
 
+use super::common::token_rejected;
 use super::Pim;
+use crate::auth::Resource;
 
 /// Same scheme, host and port (the default port when none is written).
 pub(super) fn same_origin(a: &str, b: &str) -> bool {
@@ -24,6 +26,24 @@ pub(super) fn same_origin(a: &str, b: &str) -> bool {
 }
 
 impl Pim {
+    /// Runs `call` (which takes its own token); when the service refuses the token (a 401
+    /// that is no claims challenge: expired during a sleep, revoked), drops it and runs `call`
+    /// once more with a renewed one. A refused token means nothing was processed, so this is
+    /// safe for writes too. The one path for every call that does not handle 401 itself.
+    pub(crate) async fn renewing<T, F, Fut>(&self, resource: Resource, call: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        match call().await {
+            Err(e) if token_rejected(&e) => {
+                self.session.invalidate(resource).await;
+                call().await
+            }
+            other => other,
+        }
+    }
+
     pub(crate) async fn get(
         &self,
         url: &str,

@@ -45,6 +45,11 @@ impl Pim {
 
     /// The policy of one assignment: from the cache, or fetched (Azure: per role and scope).
     pub async fn policy(&self, a: &Assignment) -> Result<PolicySummary, Error> {
+        self.renewing(Self::resource(a), || self.policy_once(a))
+            .await
+    }
+
+    async fn policy_once(&self, a: &Assignment) -> Result<PolicySummary, Error> {
         let key = policy_key(a);
         if let Some(p) = self.cached_policy(&key) {
             return Ok(p);

@@ -130,6 +130,14 @@ impl Pim {
         &self,
         a: &Assignment,
     ) -> Result<Option<crate::planner::ActivationInput>, Error> {
+        self.renewing(Self::resource(a), || self.last_activation_once(a))
+            .await
+    }
+
+    async fn last_activation_once(
+        &self,
+        a: &Assignment,
+    ) -> Result<Option<crate::planner::ActivationInput>, Error> {
         let token = self.session.token(Self::resource(a), None).await?;
         let (items, props): (Vec<Value>, bool) = match a.plane {
             Plane::AzureResource => {
@@ -211,6 +219,11 @@ impl Pim {
     /// Deactivates an active (activated) assignment. The five-minute rule is checked by the
     /// caller with `planner::check_deactivation` before calling.
     pub async fn deactivate(&self, a: &Assignment) -> Result<RequestOutcome, Error> {
+        self.renewing(Self::resource(a), || self.deactivate_once(a))
+            .await
+    }
+
+    async fn deactivate_once(&self, a: &Assignment) -> Result<RequestOutcome, Error> {
         crate::planner::check_deactivation(a, self.clock.now())?;
         let me = self.me()?;
         let token = self.session.token(Self::resource(a), None).await?;
@@ -234,6 +247,11 @@ impl Pim {
 
     /// Cancels a pending request (approval or scheduled start).
     pub async fn cancel(&self, a: &Assignment) -> Result<RequestOutcome, Error> {
+        self.renewing(Self::resource(a), || self.cancel_once(a))
+            .await
+    }
+
+    async fn cancel_once(&self, a: &Assignment) -> Result<RequestOutcome, Error> {
         let id = a.request_id.clone().ok_or_else(|| {
             Error::InvalidInput(format!("{} has no pending request to cancel.", a.label()))
         })?;

@@ -8,10 +8,11 @@ use super::{resolve, Elevate, Input, Target};
 use crate::app::ActivationForm;
 use crate::error::Error;
 use crate::favorites::{activate_favorites, summary, FavoriteOutcome, FavoriteResult, Mode};
+use crate::history::HistoryRecord;
 use crate::model::{Assignment, Plane, Status};
 use crate::notice::{Notice, NoticeKind, Offer};
 use crate::pim::RequestState;
-use crate::store::{Favorite, HistoryRecord};
+use crate::store::Favorite;
 
 /// What a favorite is called: the role or group, and for Azure roles the scope too.
 pub fn favorite_label(a: &Assignment) -> String {
@@ -165,6 +166,7 @@ impl Elevate {
                 duration: fav.and_then(|f| f.duration.clone()),
                 error,
                 prev: String::new(),
+                v: None,
             });
         }
         if self.background {

@@ -3,10 +3,10 @@
 
 use super::Elevate;
 use crate::error::Error;
+use crate::history::{HistoryRecord, Verification};
 use crate::model::Assignment;
 use crate::pim::RequestOutcome;
 use crate::planner::Plan;
-use crate::store::{HistoryRecord, Verification};
 
 /// The word a history line uses for a request's state (`active`, `pendingApproval`, …).
 pub fn state_word(o: &RequestOutcome) -> String {
@@ -40,20 +40,21 @@ impl Elevate {
             duration: plan.map(|p| crate::policy::iso(p.duration)),
             error,
             prev: String::new(),
+            v: None,
         });
     }
 
     pub(crate) fn append(&self, record: HistoryRecord) {
-        if let Err(e) = self.data.append_history(record) {
+        if let Err(e) = self.history.append(record) {
             self.warn(format!("The activation history could not be written: {e}"));
         }
     }
 
     pub fn history(&self) -> Result<Vec<HistoryRecord>, Error> {
-        self.data.history()
+        self.history.records()
     }
 
     pub fn verify_history(&self) -> Result<Verification, Error> {
-        self.data.verify_history()
+        self.history.verify()
     }
 }

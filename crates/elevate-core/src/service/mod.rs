@@ -63,6 +63,7 @@ pub struct Elevate {
     pim: Arc<Pim>,
     data: DataDir,
     store: Arc<dyn SecretStore>,
+    history: crate::history::History,
     clock: Arc<dyn Clock>,
     shell: Arc<dyn Shell>,
     config: Mutex<Config>,
@@ -107,9 +108,22 @@ impl Elevate {
         let mut pim = Pim::new(Arc::new(session), env.clock.clone());
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
+        let history = crate::history::History::new(&env.data.0, store.clone());
+        if let Err(e) = history.records() {
+            if history.path().exists() {
+                if let Ok(aside) = crate::store::move_aside(history.path()) {
+                    notices.push(format!(
+                        "{} could not be read ({e}); it was moved to {} and a new history starts",
+                        history.path().display(),
+                        aside.display()
+                    ));
+                }
+            }
+        }
         let elevate = Arc::new(Elevate {
             pim: Arc::new(pim),
             data: env.data,
+            history,
             store,
             clock: env.clock,
             shell,
@@ -253,6 +267,9 @@ impl Elevate {
     pub async fn refresh(self: &Arc<Self>) -> View {
         let before = self.cached();
         let snapshot = self.pim.refresh().await;
+        for w in self.session().take_warnings() {
+            self.warn(w);
+        }
         let now = self.clock.now();
         let ended = lock(&self.scheduler).update(&snapshot.assignments, now);
         let decisions = match &before {
