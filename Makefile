@@ -19,7 +19,7 @@ export ELEVATE_CLI_BIN := $(CARGO_TARGET_DIR)/debug/elevatectl
 export ELEVATE_SIM_BIN := $(CARGO_TARGET_DIR)/debug/elevate-sim
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: help setup system-deps build demo demo-headless test test-desktop bench package fmt lint icons dev clean
+.PHONY: help setup system-deps build demo demo-headless test test-desktop bench soak fuzz package fmt lint icons dev clean
 
 help:
 	@echo "make demo           set up, build and run Elevate on the demo tenant"
@@ -29,6 +29,8 @@ help:
 	@echo "make dev            Vite dev server + the app in dev mode"
 	@echo "make bench          benchmarks against elevate-sim; table + target/bench/results.json"
 	@echo "make package        the .deb (Tauri bundler), installed and started as a check"
+	@echo "make soak           the fault soak at 2,000 activations (ELEVATE_SOAK=N for another size)"
+	@echo "make fuzz           cargo-fuzz on the parsers, FUZZ_SECONDS each (nightly toolchain)"
 	@echo "make fmt | lint | icons | clean"
 
 # --- set-up: each step does nothing when already done ------------------------------------
@@ -76,6 +78,17 @@ bench: setup ui/dist/index.html
 	@mkdir -p target/bench
 	"$(CARGO_TARGET_DIR)/release/elevate-bench" target/bench/core.json
 	"$(ELEVATE_VENV)/bin/python" scripts/bench_app.py "$(RELEASE_BIN)" target/bench/core.json target/bench/results.json
+
+ELEVATE_SOAK ?= 2000
+soak:
+	ELEVATE_SOAK=$(ELEVATE_SOAK) cargo test --release -p elevate-core --test soak -- --nocapture
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := duration list_items error_envelope policy_rules loopback_request
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 DEB = $(CARGO_TARGET_DIR)/release/bundle/deb/Elevate_$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)_$(shell dpkg --print-architecture).deb
 

@@ -68,7 +68,14 @@ async fn start<R: Runtime>(app: AppHandle<R>, demo: bool) {
         Ok(e) => e,
         Err(err) => {
             tracing::error!("could not start: {err}");
-            let _ = tray::draw(&app, &TrayModel::failed(demo, &err.to_string()));
+            let config = Env::from_process()
+                .ok()
+                .and_then(|env| env.config_path)
+                .map(|p| p.display().to_string());
+            let _ = tray::draw(
+                &app,
+                &TrayModel::failed(demo, &err.to_string(), config.as_deref()),
+            );
             return;
         }
     };

@@ -46,7 +46,7 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
         favorite(UAA, "User Access Administrator on Contoso Development", "access review"),
     ]))
     env = {**sim.env(), "ELEVATE_CLIENT_ID": CLIENT, "BROWSER": desktop.browser_command()}
-    desktop.start_app(app_bin, env=env)
+    app = desktop.start_app(app_bin, env=env)
     desktop.tray.wait_registered(timeout=60)
 
     # 1. Nobody signed in: one notification with a Sign in button; the browser flow.
@@ -108,3 +108,15 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
     wait_until(lambda: desktop.secrets.search({"service": "elevate"}) == [], 30, "the secrets gone")
     wait_until(lambda: "Sign in…" in desktop.tray.menu().labels(), 30, "Sign in in the tray")
     desktop.screenshot("7-signed-out")
+
+    # 8. No token the tenant issued in this session is anywhere: not under HOME, not in the
+    #    app's output, not in elevatectl's (the logs of every process are in the artifacts).
+    issued = sim.control("GET", "tokens")
+    assert len(issued) >= 4, "codes, access, refresh and ID tokens were issued"
+    places = [p for p in desktop.home.rglob("*") if p.is_file()] + [p for p in desktop.artifacts.glob("*.log") if p.name.startswith(("app", "elevatectl"))]
+    for path in places:
+        blob = path.read_bytes()
+        leaked = [t[:12] for t in issued if t.encode() in blob]
+        assert not leaked, f"{path} holds tokens the tenant issued: {leaked}"
+    out = app.output()
+    assert not any(t in out for t in issued), "the app's output holds a token"

@@ -254,8 +254,9 @@ impl Config {
             Cloud::Custom => {
                 let pick = |var: &str, file: &Option<String>| {
                     get(var).or_else(|| file.clone()).ok_or_else(|| {
-                    Error::InvalidInput(format!("ELEVATE_CLOUD=custom needs {var} (given the way the public cloud's would be, e.g. https://login.microsoftonline.com)"))
-                })
+                        let key = var.trim_start_matches("ELEVATE_").to_ascii_lowercase();
+                        Error::InvalidInput(format!("the custom cloud needs {var}, or `{key}` under [custom] in the config file (given the way the public cloud's would be, e.g. https://login.microsoftonline.com); or choose another cloud"))
+                    })
                 };
                 Endpoints::custom(
                     &pick("ELEVATE_LOGIN_URL", &self.custom.login_url)?,

@@ -1,7 +1,8 @@
 //! The one HTTP client: reqwest + rustls, no redirects (a token endpoint must never be
-//! redirected), bounded timeouts, and one retry policy: 429 and 503 (the service did not do
-//! the work) are retried for every method, honouring `Retry-After`; 408/500/502/504 and
-//! connection failures only for reads, since a write may have been committed.
+//! redirected), bounded timeouts, answers capped, and one retry policy: reads are retried on
+//! 429/503 (honouring `Retry-After`), 408/500/502/504 and connection failures; token requests
+//! (form posts) on 429/503; a JSON write is sent once and never retried here, since it may
+//! have been committed: the PIM client's reconciler decides (it looks before sending again).
 
 use std::time::Duration;
 
@@ -195,7 +196,7 @@ pub fn claims_challenge(
         .map(|_| decoded)
 }
 
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let v = headers.get("retry-after")?.to_str().ok()?;
     if let Ok(secs) = v.trim().parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -235,6 +236,8 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, Capped> {
 pub struct Http {
     client: reqwest::Client,
     pub retry: RetryPolicy,
+    /// The service's clock minus ours, from the last `Date` header (seconds' precision).
+    skew: std::sync::Arc<std::sync::Mutex<Option<chrono::Duration>>>,
 }
 
 /// One request, rebuilt for each attempt.
@@ -245,6 +248,9 @@ pub struct Request<'a> {
     pub json: Option<&'a Value>,
     pub form: Option<&'a [(String, String)]>,
     pub headers: &'a [(String, String)],
+    /// Sending it twice does no harm (a read, a `$batch` of reads, a token request): retried
+    /// on transient failures. A write is sent once (see the module comment).
+    pub replayable: bool,
 }
 
 impl<'a> Request<'a> {
@@ -256,8 +262,19 @@ impl<'a> Request<'a> {
             json: None,
             form: None,
             headers: &[],
+            replayable: true,
         }
     }
+
+    /// A POST of reads (a Graph `$batch` of GETs): safe to send again.
+    pub fn read_batch(url: &'a str, token: &'a Secret, json: &'a Value) -> Request<'a> {
+        Request {
+            replayable: true,
+            ..Request::with_json(reqwest::Method::POST, url, token, json)
+        }
+    }
+
+    /// A write: sent once.
     pub fn with_json(
         method: reqwest::Method,
         url: &'a str,
@@ -271,6 +288,7 @@ impl<'a> Request<'a> {
             json: Some(json),
             form: None,
             headers: &[],
+            replayable: false,
         }
     }
 }
@@ -287,6 +305,7 @@ impl Http {
         Ok(Http {
             client,
             retry: RetryPolicy::default(),
+            skew: Default::default(),
         })
     }
 
@@ -299,6 +318,8 @@ impl Http {
     /// decide what is an error. `Err` means no (final) answer arrived.
     pub async fn send(&self, req: &Request<'_>) -> Result<Response, Error> {
         let read = req.method == reqwest::Method::GET || req.method == reqwest::Method::HEAD;
+        // A write goes once: a retry below the reconciler could act twice.
+        let write = !req.replayable;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -316,11 +337,12 @@ impl Http {
                 b = b.form(f);
             }
             let outcome = b.send().await;
-            let last = attempt >= self.retry.max_attempts;
+            let last = write || attempt >= self.retry.max_attempts;
             match outcome {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
+                    self.note_server_time(&headers);
                     let body = match read_capped(resp).await {
                         Ok(b) => b,
                         Err(Capped::TooLarge) => {
@@ -379,6 +401,23 @@ impl Http {
         }
     }
 
+    fn note_server_time(&self, headers: &reqwest::header::HeaderMap) {
+        let at = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v.trim()).ok());
+        if let Some(at) = at {
+            let skew = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            *self.skew.lock().unwrap_or_else(|p| p.into_inner()) = Some(skew);
+        }
+    }
+
+    /// The service's time now, when a `Date` header has told it; None before.
+    pub fn server_now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let skew = *self.skew.lock().unwrap_or_else(|p| p.into_inner());
+        skew.map(|s| chrono::Utc::now() + s)
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let exp = self.retry.base_delay * 2u32.saturating_pow(attempt.saturating_sub(1));
         let jitter = Duration::from_millis(rand::random_range(0..100));
@@ -404,6 +443,7 @@ impl Http {
             json: None,
             form: Some(&form),
             headers: &headers,
+            replayable: true,
         };
         let resp = self.send(&req).await?;
         let mut builder = http::Response::builder().status(resp.status);

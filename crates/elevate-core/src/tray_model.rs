@@ -158,13 +158,16 @@ impl TrayModel {
         }
     }
 
-    /// Elevate could not start: the menu says why and what to do.
-    pub fn failed(demo: bool, why: &str) -> TrayModel {
-        let mut entries = vec![
-            Entry::info(format!("Could not start: {why}"), "start"),
-            Entry::item("Fix in Settings…", Intent::Settings),
-            Entry::Separator,
-        ];
+    /// Elevate could not start: the menu says why and where to fix it.
+    pub fn failed(demo: bool, why: &str, config: Option<&str>) -> TrayModel {
+        let mut entries = vec![Entry::info(format!("Could not start: {why}"), "start")];
+        if let Some(path) = config {
+            entries.push(Entry::info(
+                format!("Fix it in {path}, then start Elevate again"),
+                "config",
+            ));
+        }
+        entries.push(Entry::Separator);
         entries.push(Entry::item("Quit Elevate", Intent::Quit));
         TrayModel {
             state: TrayState::Idle,

@@ -428,18 +428,34 @@ async fn settings_are_checked_saved_and_applied_to_the_reminders() {
 async fn a_refused_token_is_renewed_once_for_every_call_not_only_refresh_and_activate() {
     let s = Svc::signed_in(false).await;
     let ua = Target::name("User Administrator", None);
-    s.e.activate(&ua, &justified("x", "1h")).await.expect("activate");
+    s.e.activate(&ua, &justified("x", "1h"))
+        .await
+        .expect("activate");
     s.advance(6);
     let fault = |route: &str| -> elevate_sim::Fault {
-        serde_json::from_value(serde_json::json!({"route": route, "kind": "status", "status": 401, "times": 1})).expect("fault")
+        serde_json::from_value(
+            serde_json::json!({"route": route, "kind": "status", "status": 401, "times": 1}),
+        )
+        .expect("fault")
     };
-    s.sim.sim().lock().faults.push(fault("graph.roleAssignmentScheduleRequests.create"));
-    let done = s.e.deactivate(&ua).await.expect("deactivated after one renewal");
+    s.sim
+        .sim()
+        .lock()
+        .faults
+        .push(fault("graph.roleAssignmentScheduleRequests.create"));
+    let done =
+        s.e.deactivate(&ua)
+            .await
+            .expect("deactivated after one renewal");
     assert_eq!(done.outcome.state, RequestState::Revoked);
     // The policy look-up too.
     s.e.pim().clear_policy_cache();
     s.e.lookup().await.expect("listed");
-    s.sim.sim().lock().faults.push(fault("graph.policyAssignments"));
+    s.sim
+        .sim()
+        .lock()
+        .faults
+        .push(fault("graph.policyAssignments"));
     let (_, policy) = s.e.policy(&ua).await.expect("policy after one renewal");
     assert!(policy.justification);
 }
@@ -447,18 +463,39 @@ async fn a_refused_token_is_renewed_once_for_every_call_not_only_refresh_and_act
 #[tokio::test]
 async fn an_agent_is_bounded_by_the_config_before_anything_is_sent() {
     let mut config = elevate_core::config::Config::default();
-    config.mcp.allow = vec!["user administrator".into(), "Privileged Role Administrator".into()];
+    config.mcp.allow = vec![
+        "user administrator".into(),
+        "Privileged Role Administrator".into(),
+    ];
     config.defaults.justification = Some("a default agents never get".into());
     let s2 = Svc::open_with(false, Some(config)).await;
     s2.e.sign_in().await.expect("sign in");
     let ua = Target::name("User Administrator", None);
-    let err = s2.e.activate_for_agent(&ua, &Input::default()).await.expect_err("own justification");
+    let err =
+        s2.e.activate_for_agent(&ua, &Input::default())
+            .await
+            .expect_err("own justification");
     assert!(err.to_string().contains("own justification"), "{err}");
-    let err = s2.e.activate_for_agent(&Target::name("Exchange Administrator", None), &justified("x", "1h")).await.expect_err("not allowed");
+    let err =
+        s2.e.activate_for_agent(
+            &Target::name("Exchange Administrator", None),
+            &justified("x", "1h"),
+        )
+        .await
+        .expect_err("not allowed");
     assert!(err.to_string().contains("[mcp] allow"), "{err}");
-    let err = s2.e.activate_for_agent(&Target::name("Privileged Role Administrator", None), &justified("x", "1h")).await.expect_err("approval");
+    let err =
+        s2.e.activate_for_agent(
+            &Target::name("Privileged Role Administrator", None),
+            &justified("x", "1h"),
+        )
+        .await
+        .expect_err("approval");
     assert!(err.to_string().contains("allow_approval"), "{err}");
     assert_eq!(s2.creates(), 0);
-    let done = s2.e.activate_for_agent(&ua, &justified("agent task", "1h")).await.expect("allowed");
+    let done =
+        s2.e.activate_for_agent(&ua, &justified("agent task", "1h"))
+            .await
+            .expect("allowed");
     assert_eq!(done.outcome.state, RequestState::Active);
 }

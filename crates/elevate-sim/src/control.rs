@@ -150,6 +150,7 @@ pub fn handle(sim: &Sim, req: &Req) -> Resp {
             ok(json!({"total": 0}))
         }
         ("GET", ["requests"]) => ok(json!(inner.log)),
+        ("GET", ["tokens"]) => ok(json!(inner.auth.issued)),
         ("GET", ["activations"]) => {
             let now = inner.tenant.now();
             let items: Vec<Value> = inner.tenant.actives.iter().filter(|a| a.end.is_none_or(|e| e > now)).map(|a| json!({

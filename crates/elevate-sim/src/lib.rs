@@ -46,6 +46,9 @@ pub enum FaultKind {
     Reset,
     /// Does the work (a write is committed), then closes the connection without answering.
     LostAfterCommit,
+    /// Does the work (a write is committed), then answers `status` (default 503) with an
+    /// error envelope, as a gateway that timed out after the service committed would.
+    StatusAfterCommit,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -197,11 +200,29 @@ impl Sim {
             None => self.dispatch(&req),
         };
         self.record(&req, key, resp.status);
-        if fault
-            .as_ref()
-            .is_some_and(|f| f.kind == FaultKind::LostAfterCommit)
-        {
-            return Outcome::Reset;
+        match &fault {
+            Some(f) if f.kind == FaultKind::LostAfterCommit => return Outcome::Reset,
+            Some(f) if f.kind == FaultKind::StatusAfterCommit => {
+                let status = f.status.unwrap_or(503);
+                let r = if key.starts_with("arm.") {
+                    Resp::arm_error(
+                        status,
+                        "InjectedFault",
+                        &format!("Injected status {status} after the work was done."),
+                    )
+                } else {
+                    Resp::graph_error(
+                        status,
+                        "InjectedFault",
+                        &format!("Injected status {status} after the work was done."),
+                    )
+                };
+                return Outcome::Respond(match f.retry_after {
+                    Some(s) => r.with_header("retry-after", &s.to_string()),
+                    None => r,
+                });
+            }
+            _ => {}
         }
         Outcome::Respond(resp)
     }
@@ -505,7 +526,10 @@ fn fault_response(f: &Fault, key: &str) -> Option<Resp> {
                 None => r,
             })
         }
-        FaultKind::Delay | FaultKind::Reset | FaultKind::LostAfterCommit => None,
+        FaultKind::Delay
+        | FaultKind::Reset
+        | FaultKind::LostAfterCommit
+        | FaultKind::StatusAfterCommit => None,
     }
 }
 

@@ -130,6 +130,19 @@ pub(super) async fn wait_for_code(
     outcome
 }
 
+/// The query of the request line a browser (or anything local) sent: `GET /?code=…&state=…`.
+pub fn redirect_query(head: &str) -> Vec<(String, String)> {
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/");
+    target
+        .split_once('?')
+        .map(|(_, q)| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
 /// Reads one request (10 s at most) and answers it.
 async fn serve(mut stream: tokio::net::TcpStream, state: &str) -> Visit {
     let mut buf = vec![0u8; 16 * 1024];
@@ -138,16 +151,7 @@ async fn serve(mut stream: tokio::net::TcpStream, state: &str) -> Visit {
         _ => return Visit::Nothing,
     };
     let head = String::from_utf8_lossy(&buf[..n]).to_string();
-    let target = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("/")
-        .to_string();
-    let query: Vec<(String, String)> = target
-        .split_once('?')
-        .map(|(_, q)| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+    let query = redirect_query(&head);
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if get("state").as_deref() != Some(state) {
         let page = page(

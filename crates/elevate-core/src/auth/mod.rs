@@ -12,7 +12,8 @@ mod session;
 mod signin;
 mod types;
 
-pub use accounts::load_accounts;
+pub use accounts::{check_accounts, load_accounts};
+pub use loopback::redirect_query;
 pub use oauth::{acrs_claims, merge_claims, scopes, EntraTokenError};
 pub use opener::{Opener, SystemOpener};
 pub use session::Session;
@@ -29,6 +30,30 @@ mod tests {
     use super::loopback::*;
     use super::*;
     use crate::error::Error;
+
+    proptest::proptest! {
+        #[test]
+        fn any_request_line_reads_or_yields_nothing(head in "\\PC{0,300}") {
+            let first = head.lines().next().unwrap_or("");
+            let pairs = redirect_query(&head);
+            proptest::prop_assert!(first.contains('?') || pairs.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_redirect_query_is_read_from_the_request_line_only() {
+        let q = redirect_query(
+            "GET /?code=a%20b&state=s HTTP/1.1\r\nHost: x\r\nX-Evil: ?code=c\r\n\r\n",
+        );
+        assert_eq!(
+            q,
+            vec![
+                ("code".to_string(), "a b".to_string()),
+                ("state".to_string(), "s".to_string())
+            ]
+        );
+        assert!(redirect_query("").is_empty());
+    }
 
     #[test]
     fn claims_are_merged_with_cp1() {

@@ -114,12 +114,7 @@ impl Pim {
         let resp = self
             .session
             .http()
-            .send(&Request::with_json(
-                reqwest::Method::POST,
-                &url,
-                token,
-                &body,
-            ))
+            .send(&Request::read_batch(&url, token, &body))
             .await?;
         if !resp.ok() {
             return Err(resp.into_error(Some(Plane::EntraRole)));

@@ -268,6 +268,7 @@ impl Pim {
             json: None,
             form: None,
             headers: &[],
+            replayable: false,
         };
         let resp = self.session.http().send(&req).await?;
         if !resp.ok() {
@@ -310,6 +311,10 @@ impl Pim {
 
     /// ARM: PUT with a GUID chosen here. After a lost answer, GET by that GUID tells whether
     /// it was committed; a retry reuses the GUID, which the service refuses as a duplicate.
+    /// ARM: PUT under a request name (a GUID) of our own, so the request has one identity
+    /// whatever happens. An uncertain attempt (no answer, 5xx, 408, 429) is followed by a
+    /// GET of that name, retried on its own; only when the service says it has no such
+    /// request is the same PUT sent again. "Already exists" after an uncertain attempt is ours.
     pub(super) async fn arm_request(
         &self,
         a: &Assignment,
@@ -325,45 +330,65 @@ impl Pim {
         let start = body["properties"]["scheduleInfo"]["startDateTime"]
             .as_str()
             .and_then(|s| parse::time(&json!(s)));
-        let mut reconciled = false;
-        for _ in 0..2 {
-            match self.session.http().send(&put).await {
-                Ok(resp) if resp.ok() => {
-                    let v = resp.json()?;
-                    return self.outcome(
-                        v["properties"]["status"].as_str().unwrap_or("Accepted"),
-                        start,
-                        Some(name),
-                        reconciled,
-                        a.plane,
-                    );
+        let found = |v: &Value, reconciled: bool| {
+            self.outcome(
+                v["properties"]["status"].as_str().unwrap_or("Accepted"),
+                start,
+                Some(name.clone()),
+                reconciled,
+                a.plane,
+            )
+        };
+        let mut uncertain = false;
+        for attempt in 0..WRITE_ATTEMPTS {
+            let sent = self.session.http().send(&put).await;
+            match Sent::of(sent, a.plane) {
+                Sent::Done(v) => return found(&v, uncertain),
+                Sent::Refused(e) if uncertain && already_exists(&e) => {
+                    return match self.look_up_arm(&url, token).await {
+                        Looked::Found(v) => found(&v, true),
+                        _ => Ok(exists_outcome()),
+                    };
                 }
-                Ok(resp) if resp.status < 500 => return Err(resp.into_error(Some(a.plane))),
-                Ok(_) | Err(Error::Network(_)) => {
-                    // Lost or failed answer: was it committed?
-                    reconciled = true;
-                    let get = Request::get(&url, token);
-                    if let Ok(resp) = self.session.http().send(&get).await {
-                        if resp.ok() {
-                            let v = resp.json()?;
-                            return self.outcome(
-                                v["properties"]["status"].as_str().unwrap_or("Accepted"),
-                                start,
-                                Some(name),
-                                true,
-                                a.plane,
-                            );
-                        }
+                Sent::Refused(e) => return Err(e),
+                Sent::Uncertain(wait) => {
+                    uncertain = true;
+                    match self.look_up_arm(&url, token).await {
+                        Looked::Found(v) => return found(&v, true),
+                        Looked::Failed(e) => return Err(unknown_outcome(a, &e)),
+                        Looked::Absent if attempt + 1 < WRITE_ATTEMPTS => pause(wait).await,
+                        Looked::Absent => {}
                     }
                 }
-                Err(e) => return Err(e),
             }
         }
-        Err(Error::Network(format!("The request for {} got no answer twice and could not be found; check its state before trying again.", a.label())))
+        Err(Error::Network(format!("The request for {} got no answer {WRITE_ATTEMPTS} times and was not made; try again later.", a.label())))
     }
 
-    /// Graph: POST; after a lost answer, look for the request (or the activation) before
-    /// sending again.
+    /// The ARM request by its name, the lookup retried on its own (never the PUT).
+    async fn look_up_arm(&self, url: &str, token: &Secret) -> Looked {
+        let mut last = None;
+        for attempt in 0..LOOKUP_ATTEMPTS {
+            match self.session.http().send(&Request::get(url, token)).await {
+                Ok(resp) if resp.ok() => match resp.json() {
+                    Ok(v) => return Looked::Found(v),
+                    Err(e) => last = Some(e),
+                },
+                Ok(resp) if resp.status == 404 => return Looked::Absent,
+                Ok(resp) => last = Some(resp.into_error(Some(Plane::AzureResource))),
+                Err(e) => last = Some(e),
+            }
+            if attempt + 1 < LOOKUP_ATTEMPTS {
+                pause(None).await;
+            }
+        }
+        Looked::Failed(last.unwrap_or_else(|| Error::Network("no answer".into())))
+    }
+
+    /// Graph: POST. An uncertain attempt is followed by a look at my requests for this target
+    /// and action made since just before it was sent (by the service's clock), retried on its
+    /// own; only when it is surely not there is the POST sent again. "Already exists" after an
+    /// uncertain attempt is ours.
     pub(super) async fn graph_request(
         &self,
         a: &Assignment,
@@ -377,52 +402,88 @@ impl Pim {
         let start = body["scheduleInfo"]["startDateTime"]
             .as_str()
             .and_then(|s| parse::time(&json!(s)));
-        let sent_at = self.clock.now() - chrono::Duration::minutes(2);
-        for attempt in 0..2 {
-            match self.session.http().send(&post).await {
-                Ok(resp) if resp.ok() => {
-                    let v = resp.json()?;
-                    return self.outcome(
-                        v["status"].as_str().unwrap_or("Granted"),
-                        start,
-                        v["id"].as_str().map(str::to_string),
-                        attempt > 0,
-                        a.plane,
-                    );
-                }
-                Ok(resp) if resp.status < 500 => return Err(resp.into_error(Some(a.plane))),
-                Ok(_) | Err(Error::Network(_)) => {
-                    if let Some(found) = self
-                        .find_graph_request(a, collection, action, sent_at, token)
+        // The service's clock when it knows it (createdDateTime is the service's), with a
+        // margin; ours with a wider one before any answer told the skew.
+        let since = match self.session.http().server_now() {
+            Some(now) => now - chrono::Duration::minutes(2),
+            None => self.clock.now() - chrono::Duration::minutes(15),
+        };
+        let found = |v: &Value, reconciled: bool| {
+            self.outcome(
+                v["status"].as_str().unwrap_or("Granted"),
+                start,
+                v["id"].as_str().map(str::to_string),
+                reconciled,
+                a.plane,
+            )
+        };
+        let justification = body["justification"].as_str();
+        let mut uncertain = false;
+        for attempt in 0..WRITE_ATTEMPTS {
+            let sent = self.session.http().send(&post).await;
+            match Sent::of(sent, a.plane) {
+                Sent::Done(v) => return found(&v, uncertain),
+                Sent::Refused(e) if uncertain && already_exists(&e) => {
+                    return match self
+                        .find_graph_request(a, collection, action, since, justification, token)
                         .await
                     {
-                        return self.outcome(
-                            found["status"].as_str().unwrap_or("Granted"),
-                            start,
-                            found["id"].as_str().map(str::to_string),
-                            true,
-                            a.plane,
-                        );
+                        Looked::Found(v) => found(&v, true),
+                        _ => Ok(exists_outcome()),
+                    };
+                }
+                Sent::Refused(e) => return Err(e),
+                Sent::Uncertain(wait) => {
+                    uncertain = true;
+                    match self
+                        .find_graph_request(a, collection, action, since, justification, token)
+                        .await
+                    {
+                        Looked::Found(v) => return found(&v, true),
+                        Looked::Failed(e) => return Err(unknown_outcome(a, &e)),
+                        Looked::Absent if attempt + 1 < WRITE_ATTEMPTS => pause(wait).await,
+                        Looked::Absent => {}
                     }
                 }
-                Err(e) => return Err(e),
             }
         }
-        Err(Error::Network(format!("The request for {} got no answer twice and could not be found; check its state before trying again.", a.label())))
+        Err(Error::Network(format!("The request for {} got no answer {WRITE_ATTEMPTS} times and was not made; try again later.", a.label())))
     }
 
+    /// My newest request for `a`'s target and `action` made since `since` (with the same
+    /// justification), the list read again on a failure.
     pub(super) async fn find_graph_request(
         &self,
         a: &Assignment,
         collection: &str,
         action: &str,
         since: DateTime<Utc>,
+        justification: Option<&str>,
         token: &Secret,
-    ) -> Option<Value> {
+    ) -> Looked {
         let url = self.graph(&format!("{collection}/filterByCurrentUser(on='principal')"));
-        let first = self.get(&url, token, a.plane).await.ok()?;
-        let items = self.follow(first, token, a.plane).await.ok()?;
-        items.into_iter().rev().find(|r| {
+        let mut last = None;
+        let mut items = None;
+        for attempt in 0..LOOKUP_ATTEMPTS {
+            let listed = async {
+                let first = self.get(&url, token, a.plane).await?;
+                self.follow(first, token, a.plane).await
+            };
+            match listed.await {
+                Ok(list) => {
+                    items = Some(list);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+            if attempt + 1 < LOOKUP_ATTEMPTS {
+                pause(None).await;
+            }
+        }
+        let Some(items) = items else {
+            return Looked::Failed(last.unwrap_or_else(|| Error::Network("no answer".into())));
+        };
+        let mine = items.into_iter().rev().find(|r| {
             let same_target = match a.plane {
                 Plane::EntraRole => {
                     r["roleDefinitionId"]
@@ -443,7 +504,85 @@ impl Pim {
                 && r["action"]
                     .as_str()
                     .is_some_and(|x| x.eq_ignore_ascii_case(action))
+                && r["justification"].as_str() == justification
                 && parse::time(&r["createdDateTime"]).is_some_and(|t| t >= since)
-        })
+        });
+        match mine {
+            Some(v) => Looked::Found(v),
+            None => Looked::Absent,
+        }
     }
+}
+
+/// How many times a write is sent at most (each after its lookup said it is not there).
+const WRITE_ATTEMPTS: usize = 3;
+/// How many times a lookup after an uncertain write is tried.
+const LOOKUP_ATTEMPTS: usize = 4;
+
+/// What one attempt of a write came to.
+enum Sent {
+    Done(Value),
+    /// The service refused: nothing was done.
+    Refused(Error),
+    /// Maybe done (no answer, 5xx, 408, or 429, which a gateway can send after the work);
+    /// the `Retry-After` to honour before sending again.
+    Uncertain(Option<std::time::Duration>),
+}
+
+impl Sent {
+    fn of(sent: Result<crate::http::Response, Error>, plane: Plane) -> Sent {
+        match sent {
+            Ok(resp) if resp.ok() => match resp.json() {
+                Ok(v) => Sent::Done(v),
+                // A 2xx we cannot read: the work was done; the lookup finds it.
+                Err(_) => Sent::Uncertain(None),
+            },
+            Ok(resp) if resp.status >= 500 || matches!(resp.status, 408 | 429) => {
+                Sent::Uncertain(crate::http::retry_after(&resp.headers))
+            }
+            Ok(resp) => Sent::Refused(resp.into_error(Some(plane))),
+            Err(Error::Network(_)) => Sent::Uncertain(None),
+            Err(e) => Sent::Refused(e),
+        }
+    }
+}
+
+/// What a lookup after an uncertain write found.
+pub(super) enum Looked {
+    Found(Value),
+    Absent,
+    Failed(Error),
+}
+
+fn already_exists(e: &Error) -> bool {
+    e.service().is_some_and(|s| {
+        matches!(
+            s.code.as_str(),
+            "RoleAssignmentExists" | "PendingRoleAssignmentRequest" | "RoleAssignmentRequestExists"
+        )
+    })
+}
+
+/// "Already exists" right after our uncertain attempt, and the lookup cannot show it yet:
+/// it is ours, being provisioned.
+fn exists_outcome() -> RequestOutcome {
+    RequestOutcome {
+        state: RequestState::Provisioning,
+        request_id: None,
+        status: "Exists".into(),
+        reconciled: true,
+    }
+}
+
+fn unknown_outcome(a: &Assignment, e: &Error) -> Error {
+    Error::Network(format!(
+        "The request for {} may or may not have been made: the answer was lost and looking it up failed ({e}). Refresh to see whether it is active or pending before trying again.",
+        a.label()
+    ))
+}
+
+/// Waits before sending a write again: `Retry-After` when given (at most 30 s), else a moment.
+async fn pause(wait: Option<std::time::Duration>) {
+    let wait = wait.unwrap_or(std::time::Duration::from_millis(300));
+    tokio::time::sleep(wait.min(std::time::Duration::from_secs(30))).await;
 }

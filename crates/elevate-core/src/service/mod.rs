@@ -94,6 +94,7 @@ impl Elevate {
         };
         let (store, notice) = env.secret_store();
         notices.extend(notice);
+        notices.extend(crate::auth::check_accounts(&env.data.0));
         let mut resolved = config.resolve(&*env.vars)?;
         if let Some(t) = &env.tenant {
             resolved.tenant = t.clone();

@@ -120,6 +120,7 @@ impl Auth {
             );
         };
         let code = random_token("code.");
+        self.note_issued(&code);
         self.codes.insert(
             code.clone(),
             Code {

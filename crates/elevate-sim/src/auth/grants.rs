@@ -55,6 +55,18 @@ pub struct Auth {
     pub(super) codes: HashMap<String, Code>,
     pub(super) refresh: HashMap<String, RefreshToken>,
     pub devices: Vec<DeviceCode>,
+    /// Every code, access, refresh and ID token issued (newest last), for leak checks.
+    pub issued: Vec<String>,
+}
+
+impl Auth {
+    /// Remembers an issued secret (bounded: the oldest are forgotten past 10,000).
+    pub(super) fn note_issued(&mut self, secret: &str) {
+        if self.issued.len() >= 10_000 {
+            self.issued.drain(..5_000);
+        }
+        self.issued.push(secret.to_string());
+    }
 }
 
 impl Default for Auth {
@@ -64,6 +76,7 @@ impl Default for Auth {
             codes: HashMap::new(),
             refresh: HashMap::new(),
             devices: vec![],
+            issued: vec![],
         }
     }
 }

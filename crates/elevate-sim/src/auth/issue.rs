@@ -190,6 +190,7 @@ impl Auth {
                     revoked: false,
                 },
             );
+            self.note_issued(&rt);
             body["refresh_token"] = json!(rt);
         }
         if openid {
@@ -198,6 +199,11 @@ impl Auth {
                 "iat": now.timestamp(), "exp": exp.timestamp(), "tid": tenant.scenario.tenant.id, "oid": user.id,
                 "name": user.display_name, "preferred_username": user.user_principal_name,
             })));
+        }
+        for k in ["access_token", "id_token"] {
+            if let Some(t) = body[k].as_str().map(str::to_string) {
+                self.note_issued(&t);
+            }
         }
         Ok(body)
     }
