@@ -5,6 +5,7 @@ failed start says why in the tray."""
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 from pathlib import Path
 
@@ -83,5 +84,5 @@ def test_twenty_elevatectl_at_once_all_use_the_secret_service(desktop: DesktopSe
         runs = list(pool.map(lambda i: desktop.run_command([cli, "whoami", "--json"], env=env, name=f"whoami-{i}"), range(20)))
     for out in runs:
         assert out.returncode == 0, out.stderr
-        assert '"secretStore":"Secret Service"' in out.stdout.replace(" ", ""), out.stdout
+        assert json.loads(out.stdout)["secretStore"] == "Secret Service", out.stdout
         assert "memory only" not in out.stderr, out.stderr

@@ -499,3 +499,39 @@ async fn an_agent_is_bounded_by_the_config_before_anything_is_sent() {
             .expect("allowed");
     assert_eq!(done.outcome.state, RequestState::Active);
 }
+
+#[tokio::test]
+async fn reminders_fire_while_a_refresh_hangs() {
+    let s = Svc::signed_in(true).await;
+    s.e.activate(
+        &Target::name("User Administrator", None),
+        &justified("x", "1h"),
+    )
+    .await
+    .expect("activate");
+    // Fast periods; every request from now on takes 30 s to answer.
+    let e = s.e.clone();
+    let running = tokio::spawn(e.run_every(
+        std::time::Duration::from_millis(50),
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_millis(100),
+    ));
+    s.sim.sim().lock().faults.push(
+        serde_json::from_value(
+            serde_json::json!({"route": "*", "kind": "delay", "delayMs": 30000, "times": 1000}),
+        )
+        .expect("fault"),
+    );
+    s.advance(46);
+    // A reminder comes while the refreshes hang (a loop that waited on them would be silent
+    // for 30 s; this waits at most 20).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while s.shell.notices_of(NoticeKind::Reminder).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reminder while the refresh hangs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    running.abort();
+}

@@ -81,27 +81,39 @@ pub(crate) fn due_notice(due: &Due) -> Notice {
 }
 
 impl Elevate {
-    /// The tray app's life after start: a first refresh, favorites at start, then the
-    /// reminder tick and the refresh loop, each in its own task, until the runtime ends.
+    /// The tray app's life after start: the reminder tick (first, so nothing the first
+    /// refresh does can hold it back), a first refresh, favorites at start, then the refresh
+    /// loop, until the runtime ends.
     pub async fn run(self: Arc<Self>) {
-        self.refresh().await;
-        self.auto_activate().await;
+        self.run_every(TICK, REFRESH_EVERY, REFRESH_PENDING_EVERY)
+            .await
+    }
+
+    /// `run` with other periods (tests).
+    pub async fn run_every(
+        self: Arc<Self>,
+        tick: Duration,
+        every: Duration,
+        pending_every: Duration,
+    ) {
         let ticker = self.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(TICK);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut interval = tokio::time::interval(tick);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                every.tick().await;
+                interval.tick().await;
                 ticker.tick();
             }
         });
+        self.refresh().await;
+        self.auto_activate().await;
         let mut last = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(TICK).await;
+            tokio::time::sleep(tick).await;
             let wait = if self.has_pending() {
-                REFRESH_PENDING_EVERY
+                pending_every
             } else {
-                REFRESH_EVERY
+                every
             };
             if last.elapsed() < wait {
                 continue;
