@@ -19,7 +19,7 @@ export ELEVATE_CLI_BIN := $(CARGO_TARGET_DIR)/debug/elevatectl
 export ELEVATE_SIM_BIN := $(CARGO_TARGET_DIR)/debug/elevate-sim
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: help setup system-deps build demo demo-headless test test-desktop bench soak fuzz package fmt lint icons dev clean
+.PHONY: own-crates help setup system-deps build demo demo-headless test test-desktop bench soak fuzz package fmt lint icons dev clean
 
 help:
 	@echo "make demo           set up, build and run Elevate on the demo tenant"
@@ -48,11 +48,23 @@ $(ELEVATE_VENV)/.stamp: tests/requirements.txt | system-deps
 	"$(ELEVATE_VENV)/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
 	@touch $@
 
+# The cargo cache is shared by clones (CI clones afresh each run). Cargo keeps one build of
+# each workspace crate whatever the checkout, and judges it fresh by the files of the checkout
+# that built it, so after another checkout it can be a build of other sources. The workspace's
+# own crates are therefore rebuilt whenever the checkout changes; their dependencies stay cached.
+own-crates:
+	@stamp="$(CARGO_TARGET_DIR)/.elevate-checkout"; \
+	if [ "$$(cat "$$stamp" 2>/dev/null)" != "$(CURDIR)" ]; then \
+	  echo "cargo cache last used by another checkout: rebuilding Elevate's own crates"; \
+	  cargo clean -p elevate -p elevate-core -p elevate-sim -p elevate-cli -p elevate-bench >/dev/null 2>&1 || true; \
+	  mkdir -p "$(CARGO_TARGET_DIR)" && echo "$(CURDIR)" > "$$stamp"; \
+	fi
+
 # --- build ---------------------------------------------------------------------------------
 ui/dist/index.html: node_modules/.package-lock.json $(UI_SOURCES)
 	npm run -s build
 
-build: setup ui/dist/index.html
+build: setup own-crates ui/dist/index.html
 	cargo build --workspace
 
 # --- the two commands ------------------------------------------------------------------------
@@ -72,7 +84,7 @@ demo-headless: build
 
 RELEASE_BIN := $(CARGO_TARGET_DIR)/release/elevate
 
-bench: setup ui/dist/index.html
+bench: setup own-crates ui/dist/index.html
 	cargo build --release -p elevate-bench --bin elevate-bench
 	cargo build --release --bin elevate
 	@mkdir -p target/bench
@@ -80,7 +92,7 @@ bench: setup ui/dist/index.html
 	"$(ELEVATE_VENV)/bin/python" scripts/bench_app.py "$(RELEASE_BIN)" target/bench/core.json target/bench/results.json
 
 ELEVATE_SOAK ?= 2000
-soak:
+soak: own-crates
 	ELEVATE_SOAK=$(ELEVATE_SOAK) cargo test --release -p elevate-core --test soak -- --nocapture
 
 FUZZ_SECONDS ?= 60

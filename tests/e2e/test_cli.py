@@ -90,6 +90,11 @@ def test_browser_login_then_list_in_all_forms(cli: Cli) -> None:
     assert {a["assignmentType"] for a in active} == {"permanent"}
     text = cli("list")
     assert text.returncode == 0 and "Global Administrator" in text.stdout and "approval" in text.stdout
+    # The README's other read-only commands, as written.
+    policy = cli("policy", "User Administrator", "--json")
+    assert policy.returncode == 0 and json.loads(policy.stdout)["justification"] is True, policy.stderr
+    done = cli("completions", "bash")
+    assert done.returncode == 0 and "elevatectl" in done.stdout
 
 
 REFUSALS = json.loads((Path(__file__).resolve().parents[1] / "cases" / "refusals.json").read_text())

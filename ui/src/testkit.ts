@@ -53,6 +53,7 @@ export function view(list: Assignment[] = items): View {
     refreshedAt: NOW,
     activating: [],
     focus: null,
+    notices: [],
   };
 }
 

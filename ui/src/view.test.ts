@@ -36,6 +36,14 @@ describe("popup", () => {
     r = root();
   });
 
+  it("shows what the user must know (a file moved aside) in the banner", async () => {
+    const note = "/home/a/.config/elevate/config.toml could not be read; it was moved to /home/a/.config/elevate/config.toml.corrupt-1";
+    await mount(r, backend({ view: () => Promise.resolve({ ...view(), notices: [note] }) }), () => NOW);
+    await flush();
+    const shown = [...r.querySelectorAll(".banner .notice")].map((n) => n.textContent);
+    expect(shown).toEqual([note]);
+  });
+
   it("lists every assignment with its state, and the footer says demo", async () => {
     await mount(r, backend(), () => NOW);
     expect(r.dataset.ready).toBe("true");
@@ -170,7 +178,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [] };
     const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
     const signIn = vi.fn(() => {
       emit(view());

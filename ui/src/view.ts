@@ -76,7 +76,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   /** The banner: sign in when nobody is, else the planes that failed. Rebuilt only when that changes. */
   let bannerFor: string | null = null;
   const renderBanner = (view: View): void => {
-    const sig = JSON.stringify([view.account !== null, view.snapshot.failures]);
+    const sig = JSON.stringify([view.account !== null, view.snapshot.failures, view.notices]);
     if (sig === bannerFor) return;
     bannerFor = sig;
     if (!view.account) {
@@ -91,6 +91,8 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     } else {
       banner.replaceChildren(...view.snapshot.failures.map((f) => errorView({ code: f.error.code, message: `${PLANE_NAMES[f.plane]}: ${f.error.message}` })));
     }
+    // What the user must know (a file moved aside, a session in memory only), under the rest.
+    banner.append(...view.notices.map((n) => el("p", { class: "notice", role: "status" }, n)));
   };
 
   /** Opens the form of `key` (a favorite that needs input), with the search cleared. */

@@ -74,6 +74,9 @@ pub struct View {
     pub activating: Vec<String>,
     /// An assignment the popup should open its form on (a favorite that needs input).
     pub focus: Option<String>,
+    /// What the user must know, said once as a notification and kept here for the popup:
+    /// a file moved aside, a session kept in memory only (the latest few, oldest first).
+    pub notices: Vec<String>,
 }
 
 /// Several assignments activated with one justification/ticket/duration (multi-select).

@@ -22,4 +22,9 @@ activating: Array<string>,
 /**
  * An assignment the popup should open its form on (a favorite that needs input).
  */
-focus: string | null, };
+focus: string | null, 
+/**
+ * What the user must know, said once as a notification and kept here for the popup:
+ * a file moved aside, a session kept in memory only (the latest few, oldest first).
+ */
+notices: Array<string>, };

@@ -134,6 +134,7 @@ impl Elevate {
             refreshed_at: 0,
             activating: vec![],
             focus: None,
+            notices: vec![],
         });
         let mut snapshot = view.snapshot;
         snapshot.assignments = all.clone();

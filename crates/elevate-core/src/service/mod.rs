@@ -57,7 +57,12 @@ struct Live {
     signin_told: bool,
     /// Favorites at start were done (or found nothing to do) since the start.
     auto_done: bool,
+    /// What was said with `warn`, for the popup (the latest few).
+    notices: Vec<String>,
 }
+
+/// How many notices the popup keeps.
+const NOTICES_KEPT: usize = 5;
 
 pub struct Elevate {
     pim: Arc<Pim>,
@@ -185,6 +190,15 @@ impl Elevate {
     /// Says something the user must know once: a notification (and a line on the terminal).
     pub(crate) fn warn(&self, message: String) {
         tracing::warn!("{message}");
+        {
+            let mut live = lock(&self.live);
+            if live.notices.contains(&message) {
+                return; // said already
+            }
+            live.notices.push(message.clone());
+            let over = live.notices.len().saturating_sub(NOTICES_KEPT);
+            live.notices.drain(..over);
+        }
         self.shell
             .notify(Notice::new(NoticeKind::Warning, "Elevate", message));
     }
@@ -299,6 +313,7 @@ impl Elevate {
             refreshed_at: now.timestamp_millis(),
             activating: lock(&self.live).activating.iter().cloned().collect(),
             focus: None,
+            notices: lock(&self.live).notices.clone(),
         };
         self.publish(view.clone());
         self.sign_in_notice(&view);
