@@ -306,14 +306,23 @@ impl Elevate {
                 vec![]
             }
         };
+        // One lock at a time: a guard taken inside the struct literal would live until the
+        // end of the statement, and a second one would deadlock.
+        let (activating, notices) = {
+            let live = lock(&self.live);
+            (
+                live.activating.iter().cloned().collect(),
+                live.notices.clone(),
+            )
+        };
         let view = View {
             account: self.session().identity(),
             snapshot,
             favorites,
             refreshed_at: now.timestamp_millis(),
-            activating: lock(&self.live).activating.iter().cloned().collect(),
+            activating,
             focus: None,
-            notices: lock(&self.live).notices.clone(),
+            notices,
         };
         self.publish(view.clone());
         self.sign_in_notice(&view);
