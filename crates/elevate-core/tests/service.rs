@@ -6,13 +6,12 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::{SimBrowser, SimClock, ELEVATE_CLIENT};
 use elevate_core::app::Settings;
 use elevate_core::intent::Intent;
 use elevate_core::model::{Plane, Status};
 use elevate_core::notice::{NoticeKind, Offer};
 use elevate_core::pim::RequestState;
-use elevate_core::service::{Env, Input, Secrets, Target};
+use elevate_core::service::{Input, Target};
 use elevate_core::shell::RecordingShell;
 use elevate_core::store::{DataDir, Favorite};
 use elevate_core::tray_model::TrayState;
@@ -51,30 +50,7 @@ impl Svc {
         if let Some(c) = config {
             c.save(&dir.join("config.toml")).expect("config");
         }
-        let vars: Vec<(String, String)> = vec![
-            ("ELEVATE_CLOUD".into(), "custom".into()),
-            ("ELEVATE_TENANT_ID".into(), sim.sim().tenant_id()),
-            ("ELEVATE_CLIENT_ID".into(), ELEVATE_CLIENT.into()),
-            ("ELEVATE_LOGIN_URL".into(), sim.login_url()),
-            ("ELEVATE_GRAPH_URL".into(), sim.graph_url()),
-            ("ELEVATE_ARM_URL".into(), sim.arm_url()),
-        ];
-        let env = Env {
-            config_path: Some(dir.join("config.toml")),
-            data: DataDir(dir.clone()),
-            vars: Arc::new(move |k: &str| {
-                vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-            }),
-            tenant: None,
-            secrets: Secrets::Memory,
-            clock: Arc::new(SimClock(sim.sim().clone())),
-            opener: Arc::new(SimBrowser {
-                opened: Default::default(),
-            }),
-            demo: false,
-            background,
-            keep_alive: None,
-        };
+        let env = common::sim_env(&sim, &dir, Some(dir.join("config.toml")), background);
         let shell = Arc::new(RecordingShell::default());
         let e = Elevate::open(env, shell.clone()).expect("open");
         Svc { sim, e, shell, dir }

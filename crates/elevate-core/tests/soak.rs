@@ -9,10 +9,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{SimBrowser, SimClock, ELEVATE_CLIENT};
-use elevate_core::service::{Env, Input, Secrets, Target};
+use elevate_core::service::{Input, Target};
 use elevate_core::shell::QuietShell;
-use elevate_core::store::DataDir;
 use elevate_core::Elevate;
 use elevate_sim::{Scenario, SimServer};
 use serde_json::json;
@@ -99,28 +97,7 @@ async fn activations_reported_are_the_activations_made_under_faults() {
     };
     let sim = SimServer::start(scenario, settings).await.expect("sim");
     let dir = std::env::temp_dir().join(format!("elevate-soak-{}", uuid::Uuid::new_v4()));
-    let vars: Vec<(String, String)> = vec![
-        ("ELEVATE_CLOUD".into(), "custom".into()),
-        ("ELEVATE_TENANT_ID".into(), sim.sim().tenant_id()),
-        ("ELEVATE_CLIENT_ID".into(), ELEVATE_CLIENT.into()),
-        ("ELEVATE_LOGIN_URL".into(), sim.login_url()),
-        ("ELEVATE_GRAPH_URL".into(), sim.graph_url()),
-        ("ELEVATE_ARM_URL".into(), sim.arm_url()),
-    ];
-    let env = Env {
-        config_path: None,
-        data: DataDir(dir.clone()),
-        vars: Arc::new(move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())),
-        tenant: None,
-        secrets: Secrets::Memory,
-        clock: Arc::new(SimClock(sim.sim().clone())),
-        opener: Arc::new(SimBrowser {
-            opened: Default::default(),
-        }),
-        demo: false,
-        background: false,
-        keep_alive: None,
-    };
+    let env = common::sim_env(&sim, &dir, None, false);
     let e = Elevate::open(env, Arc::new(QuietShell)).expect("open");
     e.sign_in().await.expect("sign in");
     let made = || {

@@ -63,6 +63,38 @@ pub struct Rig {
     pub data: PathBuf,
 }
 
+/// The service's environment on `sim`: its endpoints, tokens in memory, the sim's clock, the
+/// browser stand-in, data (and, when given, the config file) in `dir`.
+pub fn sim_env(
+    sim: &SimServer,
+    dir: &std::path::Path,
+    config: Option<PathBuf>,
+    background: bool,
+) -> elevate_core::service::Env {
+    let vars: Vec<(String, String)> = vec![
+        ("ELEVATE_CLOUD".into(), "custom".into()),
+        ("ELEVATE_TENANT_ID".into(), sim.sim().tenant_id()),
+        ("ELEVATE_CLIENT_ID".into(), ELEVATE_CLIENT.into()),
+        ("ELEVATE_LOGIN_URL".into(), sim.login_url()),
+        ("ELEVATE_GRAPH_URL".into(), sim.graph_url()),
+        ("ELEVATE_ARM_URL".into(), sim.arm_url()),
+    ];
+    elevate_core::service::Env {
+        config_path: config,
+        data: elevate_core::store::DataDir(dir.to_path_buf()),
+        vars: Arc::new(move |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())),
+        tenant: None,
+        secrets: elevate_core::service::Secrets::Memory,
+        clock: Arc::new(SimClock(sim.sim().clone())),
+        opener: Arc::new(SimBrowser {
+            opened: Default::default(),
+        }),
+        demo: false,
+        background,
+        keep_alive: None,
+    }
+}
+
 pub fn resolved(sim: &SimServer, client: &str, arm_client: &str) -> Resolved {
     Resolved {
         tenant: sim.sim().tenant_id(),
