@@ -123,7 +123,7 @@ lint:
 	npm run -s lint
 
 icons:
-	for s in idle active pending expiring; do rsvg-convert -w 64 -h 64 icons/src/tray-$$s.svg -o icons/tray/$$s.png; done
+	for s in idle active pending approve expiring; do rsvg-convert -w 64 -h 64 icons/src/tray-$$s.svg -o icons/tray/$$s.png; done
 	rsvg-convert -w 1024 -h 1024 icons/src/elevate.svg -o icons/icon.png
 	npx tauri icon icons/icon.png -o target/icon-set
 	cp target/icon-set/{32x32,64x64,128x128,128x128@2x}.png target/icon-set/icon.{icns,ico} icons/

@@ -12,6 +12,7 @@
     "sign_in",
     "toggle_favorite",
     "activate_many",
+    "decide",
     "open_settings",
     "close_settings",
     "settings_get",

@@ -5,6 +5,7 @@
 use elevate_core::app::{
     ActivationForm, AppInfo, BatchForm, BatchItem, Settings, SettingsView, View,
 };
+use elevate_core::approval::{Decided, DecisionForm};
 use elevate_core::pim::RequestOutcome;
 use elevate_core::service::{Input, Target};
 use elevate_core::ErrorPayload;
@@ -33,8 +34,18 @@ pub async fn view<R: Runtime>(app: AppHandle<R>) -> Reply<View> {
 
 #[tauri::command]
 pub async fn refresh<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
-    Slot::ready(&app).await?.refresh().await;
+    Slot::ready(&app).await?.refresh_all().await;
     Ok(())
+}
+
+/// Approves or denies a request waiting for me.
+#[tauri::command]
+pub async fn decide<R: Runtime>(app: AppHandle<R>, form: DecisionForm) -> Reply<Decided> {
+    let e = Slot::ready(&app).await?;
+    Ok(
+        e.decide(&form.key, form.verdict, form.justification.as_deref())
+            .await?,
+    )
 }
 
 #[tauri::command]

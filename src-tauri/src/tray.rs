@@ -19,6 +19,7 @@ pub fn icon(state: TrayState) -> tauri::Result<Image<'static>> {
         TrayState::Idle => include_bytes!("../../icons/tray/idle.png"),
         TrayState::Active => include_bytes!("../../icons/tray/active.png"),
         TrayState::Pending => include_bytes!("../../icons/tray/pending.png"),
+        TrayState::ToApprove => include_bytes!("../../icons/tray/approve.png"),
         TrayState::Expiring => include_bytes!("../../icons/tray/expiring.png"),
     };
     Image::from_bytes(bytes)

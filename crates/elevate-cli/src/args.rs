@@ -142,10 +142,43 @@ pub enum Command {
         #[command(subcommand)]
         action: FavoritesCommand,
     },
+    /// Requests from others waiting for your decision: list, approve, deny.
+    Approvals {
+        #[command(subcommand)]
+        action: ApprovalsCommand,
+    },
     /// Serve MCP over stdio for AI clients.
     Mcp,
     /// Shell completions.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand)]
+pub enum ApprovalsCommand {
+    /// The requests waiting for your decision, all planes (or one).
+    List {
+        #[arg(long, value_enum)]
+        plane: Option<PlaneArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request (its ID as `approvals list` shows it, or the request id).
+    Approve {
+        id: String,
+        /// Your reason; required when the policy asks approvers for one.
+        #[arg(long, short)]
+        justification: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deny a request.
+    Deny {
+        id: String,
+        #[arg(long, short)]
+        justification: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

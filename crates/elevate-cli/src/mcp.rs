@@ -49,6 +49,17 @@ pub struct DeactivateArgs {
     pub scope: Option<String>,
 }
 
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct DecideArgs {
+    /// The request's id as `list_pending_approvals` gives it (`key`), or its request id.
+    pub id: String,
+    /// `approve` or `deny`.
+    pub decision: String,
+    /// Why, in your own words. Required.
+    #[serde(default)]
+    pub justification: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct ElevateMcp {
     elevate: Arc<Elevate>,
@@ -184,6 +195,69 @@ impl ElevateMcp {
         let result = self.elevate.activate_for_agent(&target, &input).await;
         Ok(result
             .map(|done| json_result(&crate::output::outcome_json(&done)))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "List the requests from other users waiting for the signed-in user's decision as a PIM approver, on all three planes (or one): requester, role or group, scope, justification, ticket, requested duration, time left to decide, and whether it can be decided here. Same JSON as `elevatectl approvals list --json`. Read only.",
+        annotations(
+            title = "List requests waiting for my approval",
+            read_only_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn list_pending_approvals(
+        &self,
+        Parameters(args): Parameters<ListArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let result = async {
+            let planes: Vec<Plane> = plane(args.plane.as_deref())?.into_iter().collect();
+            self.elevate.pending_approvals(&planes).await
+        }
+        .await;
+        Ok(result
+            .map(|p| {
+                let failures: Vec<_> = p
+                    .failures
+                    .iter()
+                    .map(|f| serde_json::json!({"plane": f.plane, "error": f.error}))
+                    .collect();
+                json_result(&serde_json::json!({"approvals": p.items, "failures": failures}))
+            })
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "Approve or deny another user's PIM request as its approver, with your own justification. Off unless the user's config sets `allow_mcp_decisions = true` under [approvals]; refused with that rule otherwise. Own requests and extend/renew requests cannot be decided here.",
+        annotations(
+            title = "Approve or deny a PIM request",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn decide_approval(
+        &self,
+        Parameters(args): Parameters<DecideArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let verdict = match args.decision.trim().to_ascii_lowercase().as_str() {
+            "approve" => Ok(elevate_core::approval::Verdict::Approve),
+            "deny" => Ok(elevate_core::approval::Verdict::Deny),
+            other => Err(Error::InvalidInput(format!(
+                "unknown decision '{other}': use approve or deny"
+            ))),
+        };
+        let result = match verdict {
+            Ok(v) => {
+                self.elevate
+                    .decide_for_agent(&args.id, v, args.justification.as_deref())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        Ok(result
+            .map(|d| json_result(&d))
             .unwrap_or_else(|e| tool_error(&e)))
     }
 

@@ -148,6 +148,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::History { verify, json } => history(e, verify, json),
         Command::Favorites { action } => favorites(e, action).await,
+        Command::Approvals { action } => crate::approvals::run(e, action).await,
         Command::Mcp => crate::mcp::serve(elevate.clone()).await,
         Command::Completions { .. } => Ok(OK),
     }

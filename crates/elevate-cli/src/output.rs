@@ -133,10 +133,18 @@ pub fn table(items: &[&Assignment], now: DateTime<Utc>) -> String {
             ]
         })
         .collect();
-    let headers = ["STATUS", "PLANE", "NAME", "SCOPE", "WHEN", "POLICY"];
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.to_vec()).collect();
+    grid(
+        &["STATUS", "PLANE", "NAME", "SCOPE", "WHEN", "POLICY"],
+        &rows,
+    )
+}
+
+/// Columns padded to their widest cell; the last one is not padded.
+pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(widths.len()) {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
@@ -148,7 +156,8 @@ pub fn table(items: &[&Assignment], now: DateTime<Utc>) -> String {
                 if i + 1 == cells.len() {
                     c.to_string()
                 } else {
-                    format!("{c:<w$}", w = widths[i])
+                    let pad = widths[i].saturating_sub(c.chars().count());
+                    format!("{c}{}", " ".repeat(pad))
                 }
             })
             .collect::<Vec<_>>()

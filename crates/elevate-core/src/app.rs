@@ -77,6 +77,8 @@ pub struct View {
     /// What the user must know, said once as a notification and kept here for the popup:
     /// a file moved aside, a session kept in memory only (the latest few, oldest first).
     pub notices: Vec<String>,
+    /// Requests from others waiting for my decision.
+    pub approvals: crate::approval::ApprovalsView,
 }
 
 /// Several assignments activated with one justification/ticket/duration (multi-select).
@@ -137,6 +139,9 @@ pub struct Settings {
     pub start_at_login: bool,
     pub auto_activate_favorites: bool,
     pub keep_popup_warm: bool,
+    /// Show requests waiting for my decision (and poll for them).
+    #[serde(default)]
+    pub approvals: bool,
 }
 
 /// The limits the settings window enforces (and says).
@@ -166,6 +171,7 @@ impl Settings {
             start_at_login: c.start_at_login,
             auto_activate_favorites: c.auto_activate_favorites,
             keep_popup_warm: c.keep_popup_warm,
+            approvals: c.approvals.enabled.unwrap_or(false),
         }
     }
 
@@ -218,6 +224,9 @@ impl Settings {
         c.start_at_login = self.start_at_login;
         c.auto_activate_favorites = self.auto_activate_favorites;
         c.keep_popup_warm = self.keep_popup_warm;
+        if c.approvals.enabled.is_some() || self.approvals {
+            c.approvals.enabled = Some(self.approvals);
+        }
         Ok(())
     }
 }

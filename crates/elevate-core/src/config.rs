@@ -153,6 +153,30 @@ pub struct Mcp {
     pub allow_step_up: bool,
 }
 
+/// The approver's side: off until turned on (the demo turns it on), polled while the tray
+/// runs. An agent may list approvals over MCP; it decides only when `allow_mcp_decisions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct Approvals {
+    /// Unset: off, except in the demo.
+    pub enabled: Option<bool>,
+    /// Seconds between two looks while the tray runs (at least 30; doubled after a failure,
+    /// up to 15 minutes).
+    pub poll_seconds: u32,
+    /// Let an AI agent approve or deny over MCP (never by default).
+    pub allow_mcp_decisions: bool,
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Approvals {
+            enabled: None,
+            poll_seconds: 120,
+            allow_mcp_decisions: false,
+        }
+    }
+}
+
 /// An endpoint must be `https://`, or plain `http://` to an exact loopback host (a local
 /// simulator): the URL is parsed, never matched by prefix, so `http://localhost@evil.example`
 /// or `http://127.0.0.1.nip.io` (other hosts) are refused. No user info, query or fragment.
@@ -205,6 +229,8 @@ pub struct Config {
     pub policy_cache_minutes: u32,
     /// What AI agents may do over MCP.
     pub mcp: Mcp,
+    /// Requests waiting for my decision.
+    pub approvals: Approvals,
 }
 
 impl Default for Config {
@@ -222,6 +248,7 @@ impl Default for Config {
             keep_popup_warm: false,
             policy_cache_minutes: 30,
             mcp: Mcp::default(),
+            approvals: Approvals::default(),
         }
     }
 }

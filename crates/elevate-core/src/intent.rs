@@ -23,6 +23,10 @@ pub enum Intent {
     Info(String),
     /// A notification's Dismiss.
     Dismiss,
+    /// Approve a request waiting for me (by approval key), from a notification or the menu.
+    Approve(String),
+    /// Deny a request waiting for me (by approval key).
+    Deny(String),
 }
 
 /// The prefixes of intents that carry an argument, and the plain ones.
@@ -33,6 +37,8 @@ const DEACTIVATE: &str = "deactivate:";
 const CANCEL: &str = "cancel:";
 const SWITCH: &str = "switch:";
 const INFO: &str = "info:";
+const APPROVE: &str = "approve:";
+const DENY: &str = "deny:";
 
 impl Intent {
     /// The id a menu entry or a notification action carries.
@@ -53,6 +59,8 @@ impl Intent {
             Intent::SignOut => "signout".into(),
             Intent::Info(k) => format!("{INFO}{k}"),
             Intent::Dismiss => "dismiss".into(),
+            Intent::Approve(k) => format!("{APPROVE}{k}"),
+            Intent::Deny(k) => format!("{DENY}{k}"),
         }
     }
 
@@ -85,6 +93,8 @@ impl Intent {
             CANCEL => Intent::Cancel(arg),
             SWITCH => Intent::SwitchAccount(arg),
             INFO => Intent::Info(arg),
+            APPROVE => Intent::Approve(arg),
+            DENY => Intent::Deny(arg),
             _ => return None,
         })
     }
@@ -97,7 +107,9 @@ impl Intent {
             | Intent::Extend(k)
             | Intent::Deactivate(k)
             | Intent::Cancel(k)
-            | Intent::Info(k) => Some(k),
+            | Intent::Info(k)
+            | Intent::Approve(k)
+            | Intent::Deny(k) => Some(k),
             _ => None,
         }
     }
@@ -123,6 +135,8 @@ mod tests {
             Intent::SignInAnother,
             Intent::SignOut,
             Intent::Info(key.into()),
+            Intent::Approve(key.into()),
+            Intent::Deny(key.into()),
             Intent::Dismiss,
         ]
     }

@@ -2,6 +2,7 @@
 //! and the MCP server are thin shells over this crate.
 
 pub mod app;
+pub mod approval;
 pub mod auth;
 pub mod config;
 pub mod error;

@@ -96,6 +96,9 @@ pub struct PolicySummary {
     pub approval: bool,
     /// The Conditional Access authentication context claim (`c1`...), when required.
     pub auth_context: Option<String>,
+    /// Whether an approver must give a justification (`isApproverJustificationRequired`).
+    #[serde(default)]
+    pub approver_justification: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -34,6 +34,10 @@ pub enum NoticeKind {
     SignInNeeded,
     /// Something the user must know once (a file moved aside, no secret store).
     Warning,
+    /// A request from someone else waits for my decision.
+    ToApprove,
+    /// A decision of mine was recorded (or someone decided first).
+    Decided,
 }
 
 /// What a notification offers besides opening the popup on a click.
@@ -45,6 +49,8 @@ pub enum Offer {
     /// One button that opens the popup on the item.
     Handle,
     SignIn,
+    /// Approve and Deny (a request waiting for me that needs no approver justification).
+    Decide,
 }
 
 /// The id the notification protocol uses for a click on the body.
@@ -57,14 +63,18 @@ pub enum Button {
     Open,
     Dismiss,
     SignIn,
+    Approve,
+    Deny,
 }
 
 impl Button {
-    pub const ALL: [Button; 4] = [
+    pub const ALL: [Button; 6] = [
         Button::Extend,
         Button::Open,
         Button::Dismiss,
         Button::SignIn,
+        Button::Approve,
+        Button::Deny,
     ];
 
     pub fn id(self) -> &'static str {
@@ -73,6 +83,8 @@ impl Button {
             Button::Open => "open",
             Button::Dismiss => "dismiss",
             Button::SignIn => "signin",
+            Button::Approve => "approve",
+            Button::Deny => "deny",
         }
     }
 
@@ -130,6 +142,7 @@ impl Notice {
             ],
             (Offer::Handle, _) => vec![(Button::Open, "Handle in Elevate")],
             (Offer::SignIn, _) => vec![(Button::SignIn, "Sign in")],
+            (Offer::Decide, Some(_)) => vec![(Button::Approve, "Approve"), (Button::Deny, "Deny")],
             _ => vec![],
         }
     }
@@ -149,6 +162,8 @@ impl Notice {
             Button::Open => self.click(),
             Button::Dismiss => Intent::Dismiss,
             Button::SignIn => Intent::SignIn,
+            Button::Approve => Intent::Approve(self.key.clone()?),
+            Button::Deny => Intent::Deny(self.key.clone()?),
         })
     }
 
@@ -158,6 +173,7 @@ impl Notice {
             Offer::Extend => " Extend is in the tray menu.",
             Offer::SignIn => " Sign in from the tray menu.",
             Offer::Handle => " Open Elevate from the tray menu.",
+            Offer::Decide => " Approve or deny it from the tray menu or the popup.",
             Offer::Nothing => "",
         };
         format!("{}{hint}", self.body)
@@ -201,5 +217,26 @@ mod tests {
         keyless.key = None;
         assert!(keyless.buttons().is_empty());
         assert_eq!(keyless.intent("extend"), None);
+    }
+
+    #[test]
+    fn a_request_to_approve_offers_approve_and_deny_on_its_approval() {
+        let key = "group:46bc634a";
+        let n = Notice::new(
+            NoticeKind::ToApprove,
+            "To approve",
+            "Megan Bowen asks for SOC",
+        )
+        .on(Some(key))
+        .offering(Offer::Decide);
+        let ids: Vec<&str> = n.buttons().iter().map(|(b, _)| b.id()).collect();
+        assert_eq!(ids, ["approve", "deny"]);
+        assert_eq!(n.intent("approve"), Some(Intent::Approve(key.into())));
+        assert_eq!(n.intent("deny"), Some(Intent::Deny(key.into())));
+        assert_eq!(n.intent("extend"), None, "not offered here");
+        assert_eq!(
+            n.intent(DEFAULT_ACTION),
+            Some(Intent::Open(Some(key.into())))
+        );
     }
 }

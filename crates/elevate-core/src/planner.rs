@@ -179,6 +179,7 @@ mod tests {
             mfa: false,
             approval: false,
             auth_context: None,
+            approver_justification: false,
         }
     }
 

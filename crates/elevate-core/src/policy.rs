@@ -36,6 +36,11 @@ pub fn summarize(rules: &[Value]) -> PolicySummary {
             p.approval = rule["setting"]["isApprovalRequired"]
                 .as_bool()
                 .unwrap_or(false);
+            p.approver_justification = rule["setting"]["approvalStages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|st| st["isApproverJustificationRequired"].as_bool() == Some(true));
         } else if is(rule, "AuthenticationContext_EndUser_Assignment")
             && rule["isEnabled"].as_bool().unwrap_or(false)
         {
@@ -269,7 +274,8 @@ mod tests {
                 ticket: false,
                 mfa: true,
                 approval: false,
-                auth_context: None
+                auth_context: None,
+                approver_justification: false,
             }
         );
         let arm = vec![

@@ -2,6 +2,7 @@
 //! rename); a corrupt file is moved aside, defaults load, and the caller gets a notice. The
 //! activation history is `history`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -120,6 +121,33 @@ impl DataDir {
         all.retain(|f| f.key != key);
         self.save_favorites(&all)?;
         Ok(all.len() != before)
+    }
+
+    /// The requests to approve already told (key → when first seen), so a restart does not
+    /// tell them again. Unreadable: empty (at worst a request is told twice), and said.
+    pub fn seen_approvals_path(&self) -> PathBuf {
+        self.0.join("approvals-seen.json")
+    }
+
+    pub fn load_seen_approvals(&self) -> (BTreeMap<String, i64>, Option<String>) {
+        let path = self.seen_approvals_path();
+        match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(seen) => (seen, None),
+                Err(e) => {
+                    let aside = move_aside(&path)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| "nowhere".into());
+                    (BTreeMap::new(), Some(format!("{} could not be read ({e}); it was moved to {aside}: requests to approve may be told again", path.display())))
+                }
+            },
+            Err(_) => (BTreeMap::new(), None),
+        }
+    }
+
+    pub fn save_seen_approvals(&self, seen: &BTreeMap<String, i64>) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(seen).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        write_atomic(&self.seen_approvals_path(), &bytes)
     }
 }
 

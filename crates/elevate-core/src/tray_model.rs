@@ -7,6 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::app::View;
+use crate::approval::{Approval, Decidable};
 use crate::auth::Identity;
 use crate::intent::Intent;
 use crate::model::{AssignmentType, Status};
@@ -22,15 +23,18 @@ pub enum TrayState {
     Active,
     /// A request waits for approval.
     Pending,
+    /// Someone's request waits for my decision.
+    ToApprove,
     /// An activation ends within the reminder window.
     Expiring,
 }
 
 impl TrayState {
-    pub const ALL: [TrayState; 4] = [
+    pub const ALL: [TrayState; 5] = [
         TrayState::Idle,
         TrayState::Active,
         TrayState::Pending,
+        TrayState::ToApprove,
         TrayState::Expiring,
     ];
 
@@ -40,6 +44,7 @@ impl TrayState {
             TrayState::Idle => "idle",
             TrayState::Active => "active",
             TrayState::Pending => "pending",
+            TrayState::ToApprove => "approve",
             TrayState::Expiring => "expiring",
         }
     }
@@ -138,6 +143,29 @@ fn app_name(demo: bool) -> &'static str {
     }
 }
 
+/// One request to approve: who and what, then Approve and Deny when they can be done from
+/// here, else "Open in Elevate" (the policy wants my words, or the portal must decide).
+fn approval_entry(a: &Approval, now: DateTime<Utc>) -> Entry {
+    let label = format!(
+        "{} · {} · {}",
+        a.requester.name(),
+        a.label(),
+        crate::service::time_to_decide(a, now)
+    );
+    let mut entries = vec![Entry::info(label.clone(), &a.key)];
+    if a.decidable == Decidable::Yes && a.approver_justification != Some(true) {
+        entries.push(Entry::item("Approve", Intent::Approve(a.key.clone())));
+        entries.push(Entry::item("Deny", Intent::Deny(a.key.clone())));
+    }
+    let open = match a.decidable {
+        Decidable::PortalOnly => "Open in Elevate… (approve in the portal)",
+        _ if a.approver_justification == Some(true) => "Decide with a justification…",
+        _ => "Open in Elevate…",
+    };
+    entries.push(Entry::item(open, Intent::Open(Some(a.key.clone()))));
+    Entry::Submenu { label, entries }
+}
+
 fn always(entries: &mut Vec<Entry>) {
     entries.push(Entry::item("Open Elevate…", Intent::Open(None)));
     entries.push(Entry::item("Refresh", Intent::Refresh));
@@ -234,6 +262,21 @@ impl TrayModel {
         }
         if states.is_empty() {
             entries.push(Entry::info("Nothing active", "none"));
+        }
+        let waiting: Vec<&Approval> = view
+            .approvals
+            .items
+            .iter()
+            .filter(|a| a.decidable != Decidable::OwnRequest)
+            .collect();
+        if view.approvals.enabled && !waiting.is_empty() {
+            states.push(TrayState::ToApprove);
+            tips.push(format!("{} to approve", waiting.len()));
+            entries.push(Entry::Separator);
+            entries.push(Entry::Submenu {
+                label: format!("To approve ({})", waiting.len()),
+                entries: waiting.iter().map(|a| approval_entry(a, cx.now)).collect(),
+            });
         }
         entries.push(Entry::Separator);
         always(&mut entries);
@@ -346,5 +389,93 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), TrayState::ALL.len());
+    }
+
+    fn approval(key: &str, decidable: Decidable, words: Option<bool>) -> Approval {
+        let now = Utc::now();
+        Approval {
+            key: key.into(),
+            plane: crate::model::Plane::EntraRole,
+            request_id: "r".into(),
+            approval_id: "r".into(),
+            requester: crate::approval::Requester {
+                id: "u".into(),
+                display_name: Some("Megan Bowen".into()),
+                user_principal_name: None,
+            },
+            name: "Security Administrator".into(),
+            target_id: "t".into(),
+            access: None,
+            scope: crate::model::Scope {
+                id: "/".into(),
+                display_name: "Directory".into(),
+                kind: "directory".into(),
+            },
+            kind: crate::approval::RequestKind::Activate,
+            justification: None,
+            ticket_number: None,
+            ticket_system: None,
+            created: Some(now),
+            start: None,
+            duration: Some("PT1H".into()),
+            end: None,
+            expires: Some(now + Duration::hours(24)),
+            decidable,
+            approver_justification: words,
+        }
+    }
+
+    #[test]
+    fn requests_to_approve_get_a_section_an_icon_and_their_actions() {
+        let mut view = View {
+            account: None,
+            snapshot: Default::default(),
+            favorites: vec![],
+            refreshed_at: 0,
+            activating: vec![],
+            focus: None,
+            notices: vec![],
+            approvals: Default::default(),
+        };
+        view.approvals.enabled = true;
+        view.approvals.items = vec![
+            approval("entraRole:a", Decidable::Yes, Some(false)),
+            approval("entraRole:b", Decidable::Yes, Some(true)),
+            approval("entraRole:c", Decidable::PortalOnly, None),
+            approval("entraRole:mine", Decidable::OwnRequest, None),
+        ];
+        let cx = TrayContext {
+            now: Utc::now(),
+            lead_minutes: 15,
+            demo: false,
+            accounts: &[],
+        };
+        let tray = TrayModel::build(&view, &cx);
+        assert_eq!(tray.state, TrayState::ToApprove);
+        assert!(tray.tooltip.contains("3 to approve"), "{}", tray.tooltip);
+        let intents = tray.intents();
+        assert!(intents.contains(&Intent::Approve("entraRole:a".into())));
+        assert!(intents.contains(&Intent::Deny("entraRole:a".into())));
+        // The policy wants the approver's words, or only the portal can decide: no one-click.
+        for k in ["entraRole:b", "entraRole:c", "entraRole:mine"] {
+            assert!(!intents.contains(&Intent::Approve(k.into())), "{k}");
+        }
+        assert!(intents.contains(&Intent::Open(Some("entraRole:b".into()))));
+        assert!(
+            !intents.contains(&Intent::Open(Some("entraRole:mine".into()))),
+            "own requests are not offered"
+        );
+        let section = tray.entries.iter().find_map(|e| match e {
+            Entry::Submenu { label, .. } if label.starts_with("To approve") => Some(label.clone()),
+            _ => None,
+        });
+        assert_eq!(section.as_deref(), Some("To approve (3)"));
+        // Turned off: nothing of it shows.
+        view.approvals.enabled = false;
+        let off = TrayModel::build(&view, &cx);
+        assert_eq!(off.state, TrayState::Idle);
+        assert!(!off
+            .intents()
+            .contains(&Intent::Approve("entraRole:a".into())));
     }
 }

@@ -11,4 +11,8 @@ maxDuration: string | null, justification: boolean, ticket: boolean, mfa: boolea
 /**
  * The Conditional Access authentication context claim (`c1`...), when required.
  */
-authContext: string | null, };
+authContext: string | null, 
+/**
+ * Whether an approver must give a justification (`isApproverJustificationRequired`).
+ */
+approverJustification: boolean, };

@@ -19,4 +19,8 @@ defaultDuration: string,
 /**
  * Minutes before expiry, e.g. `[15, 5]`.
  */
-reminders: Array<number>, startAtLogin: boolean, autoActivateFavorites: boolean, keepPopupWarm: boolean, };
+reminders: Array<number>, startAtLogin: boolean, autoActivateFavorites: boolean, keepPopupWarm: boolean, 
+/**
+ * Show requests waiting for my decision (and poll for them).
+ */
+approvals: boolean, };

@@ -3,4 +3,4 @@
 /**
  * Ordered by urgency: when several apply, the most urgent one is shown.
  */
-export type TrayState = "idle" | "active" | "pending" | "expiring";
+export type TrayState = "idle" | "active" | "pending" | "toApprove" | "expiring";

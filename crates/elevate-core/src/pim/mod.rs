@@ -4,6 +4,7 @@
 //! fails degrades alone, with its error. Policies: directory roles in one call, groups in
 //! `$batch`es of 20, Azure lazily per role and scope; all cached per tenant with a TTL.
 
+mod approvals;
 mod common;
 mod listing;
 mod odata;
@@ -23,6 +24,7 @@ use crate::http::Response;
 use crate::model::{Assignment, Plane};
 use crate::os::Clock;
 
+pub use approvals::Pending;
 use common::CachedPolicy;
 pub use outcome::{classify, RequestOutcome, RequestState};
 

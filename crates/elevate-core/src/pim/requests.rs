@@ -515,12 +515,12 @@ impl Pim {
 }
 
 /// How many times a write is sent at most (each after its lookup said it is not there).
-const WRITE_ATTEMPTS: usize = 3;
+pub(super) const WRITE_ATTEMPTS: usize = 3;
 /// How many times a lookup after an uncertain write is tried.
 const LOOKUP_ATTEMPTS: usize = 4;
 
 /// What one attempt of a write came to.
-enum Sent {
+pub(super) enum Sent {
     Done(Value),
     /// The service refused: nothing was done.
     Refused(Error),
@@ -530,7 +530,7 @@ enum Sent {
 }
 
 impl Sent {
-    fn of(sent: Result<crate::http::Response, Error>, plane: Plane) -> Sent {
+    pub(super) fn of(sent: Result<crate::http::Response, Error>, plane: Plane) -> Sent {
         match sent {
             Ok(resp) if resp.ok() => match resp.json() {
                 Ok(v) => Sent::Done(v),
@@ -582,7 +582,7 @@ fn unknown_outcome(a: &Assignment, e: &Error) -> Error {
 }
 
 /// Waits before sending a write again: `Retry-After` when given (at most 30 s), else a moment.
-async fn pause(wait: Option<std::time::Duration>) {
+pub(super) async fn pause(wait: Option<std::time::Duration>) {
     let wait = wait.unwrap_or(std::time::Duration::from_millis(300));
     tokio::time::sleep(wait.min(std::time::Duration::from_secs(30))).await;
 }

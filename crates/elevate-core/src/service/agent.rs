@@ -92,4 +92,28 @@ impl Elevate {
                 .unwrap_or_else(|| "the config file".into())
         )))
     }
+
+    /// An agent's approve or deny: only when the user's config allows agents to decide
+    /// (`[approvals] allow_mcp_decisions`), always with the agent's own justification.
+    pub async fn decide_for_agent(
+        self: &Arc<Self>,
+        id: &str,
+        verdict: crate::approval::Verdict,
+        justification: Option<&str>,
+    ) -> Result<crate::approval::Decided, Error> {
+        if !self.config().approvals.allow_mcp_decisions {
+            return Err(Error::PolicyRefused {
+                rule: "mcp.approvals".into(),
+                message: "Deciding approvals over MCP is off: the user can turn it on with `allow_mcp_decisions = true` under [approvals] in the config, or decide in Elevate or with `elevatectl approvals`.".into(),
+            });
+        }
+        let j = justification.map(str::trim).unwrap_or("");
+        if j.is_empty() {
+            return Err(Error::PolicyRefused {
+                rule: "mcp.justification".into(),
+                message: "An agent's decision needs a justification in its own words.".into(),
+            });
+        }
+        self.decide(id, verdict, Some(j)).await
+    }
 }

@@ -105,6 +105,7 @@ impl Elevate {
                 ticker.tick();
             }
         });
+        tokio::spawn(self.clone().approvals_loop());
         self.refresh().await;
         self.auto_activate().await;
         let mut last = tokio::time::Instant::now();

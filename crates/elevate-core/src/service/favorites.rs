@@ -135,6 +135,7 @@ impl Elevate {
             activating: vec![],
             focus: None,
             notices: vec![],
+            approvals: Default::default(),
         });
         let mut snapshot = view.snapshot;
         snapshot.assignments = all.clone();

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::{Elevate, Target};
+use crate::approval::Verdict;
 use crate::error::Error;
 use crate::intent::Intent;
 use crate::notice::{Notice, NoticeKind, Offer};
@@ -14,13 +15,19 @@ impl Elevate {
     pub async fn perform(self: &Arc<Self>, intent: &Intent) {
         let done: Result<(), Error> = match intent {
             Intent::Refresh => {
-                self.refresh().await;
+                self.refresh_all().await;
                 Ok(())
             }
             Intent::Open(key) => {
+                if key.as_deref().is_some_and(|k| self.is_approval(k)) {
+                    // A "to approve" notice clicked: look again at once.
+                    self.wake_approvals();
+                }
                 self.open_on(key.as_deref());
                 Ok(())
             }
+            Intent::Approve(key) => self.decide_from_notice(key, Verdict::Approve).await,
+            Intent::Deny(key) => self.decide_from_notice(key, Verdict::Deny).await,
             Intent::ActivateFavorite(key) => self.activate_favorite(key).await,
             Intent::Extend(key) => self.extend(&Target::key(key.clone())).await.map(|_| {
                 self.shell.notify(
@@ -43,6 +50,8 @@ impl Elevate {
         if let Err(e) = done {
             let title = match intent {
                 Intent::Extend(_) => "Could not extend",
+                Intent::Approve(_) => "Could not approve",
+                Intent::Deny(_) => "Could not deny",
                 Intent::SignIn | Intent::SignInAnother => "Sign-in failed",
                 _ => "Elevate could not do that",
             };

@@ -7,6 +7,7 @@
 mod accounts;
 mod activate;
 mod agent;
+mod approvals;
 mod background;
 mod env;
 mod favorites;
@@ -33,6 +34,7 @@ use crate::store::DataDir;
 use crate::tray_model::{TrayContext, TrayModel};
 
 pub use activate::{Done, Input};
+pub use approvals::{plane_of_key, time_to_decide};
 pub use env::{Env, Secrets};
 pub use favorites::favorite_label;
 pub use history::state_word;
@@ -59,6 +61,8 @@ struct Live {
     auto_done: bool,
     /// What was said with `warn`, for the popup (the latest few).
     notices: Vec<String>,
+    /// The requests waiting for my decision, as last looked at.
+    approvals: crate::approval::ApprovalsView,
 }
 
 /// How many notices the popup keeps.
@@ -82,6 +86,8 @@ pub struct Elevate {
     /// and acts on the view it has. A one-shot one (elevatectl, MCP) looks afresh each time.
     background: bool,
     _keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// Wakes the approvals poller at once (a "to approve" notice clicked, Refresh, turned on).
+    approvals_wake: tokio::sync::Notify,
 }
 
 impl Elevate {
@@ -142,6 +148,7 @@ impl Elevate {
             demo: env.demo,
             background: env.background,
             _keep_alive: env.keep_alive,
+            approvals_wake: tokio::sync::Notify::new(),
         });
         for n in notices {
             elevate.warn(n);
@@ -315,6 +322,7 @@ impl Elevate {
                 live.notices.clone(),
             )
         };
+        let approvals = self.approvals_view();
         let view = View {
             account: self.session().identity(),
             snapshot,
@@ -323,6 +331,7 @@ impl Elevate {
             activating,
             focus: None,
             notices,
+            approvals,
         };
         self.publish(view.clone());
         self.sign_in_notice(&view);

@@ -26,7 +26,10 @@ impl Elevate {
                 .is_some_and(|t| t != resolved.tenant)
                 || config.cloud != resolved.cloud);
         SettingsView {
-            settings: Settings::from_config(&config),
+            settings: Settings {
+                approvals: self.approvals_enabled(),
+                ..Settings::from_config(&config)
+            },
             account: session.identity(),
             accounts: session.accounts(),
             demo: self.demo,
@@ -45,6 +48,12 @@ impl Elevate {
         }
         lock(&self.scheduler).set_leads(&after.reminders, self.clock.now());
         *lock(&self.config) = after.clone();
+        if after.approvals.enabled != before.approvals.enabled {
+            if !self.approvals_enabled() {
+                lock(&self.live).approvals = Default::default();
+            }
+            self.wake_approvals();
+        }
         self.update_tray(false);
         Ok(Saved { before, after })
     }
