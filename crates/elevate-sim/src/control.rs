@@ -1,5 +1,8 @@
 //! Test and demo controls under `/_sim/` (the server listens on loopback only), and the
-//! simulator's own web pages: index, approvals, device-code verification.
+//! simulator's own web pages: index, approvals, device-code verification. Requests made on a
+//! user's behalf (`POST /_sim/requests`) are in `requests`.
+
+mod requests;
 
 use chrono::Duration;
 use serde_json::{json, Value};
@@ -116,6 +119,24 @@ pub fn handle(sim: &Sim, req: &Req) -> Resp {
             if let Some(v) = body["effectiveDelay"].as_i64() {
                 s.effective_delay = v;
             }
+            match &body["withheldScopes"] {
+                Value::Array(list) => {
+                    let Some(names) = list.iter().map(Value::as_str).collect::<Option<Vec<_>>>()
+                    else {
+                        return bad("withheldScopes: a list of scope names");
+                    };
+                    s.withheld_scopes = names.into_iter().map(str::to_string).collect();
+                }
+                Value::String(list) => {
+                    s.withheld_scopes = list
+                        .split([' ', ','])
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                }
+                Value::Null => {}
+                _ => return bad("withheldScopes: a list of scope names"),
+            }
             ok(settings_json(&inner))
         }
         ("GET", ["faults"]) => ok(json!(inner.faults)),
@@ -150,6 +171,7 @@ pub fn handle(sim: &Sim, req: &Req) -> Resp {
             ok(json!({"total": 0}))
         }
         ("GET", ["requests"]) => ok(json!(inner.log)),
+        ("POST", ["requests"]) => requests::create(&mut inner, req),
         ("GET", ["tokens"]) => ok(json!(inner.auth.issued)),
         ("GET", ["activations"]) => {
             let now = inner.tenant.now();
@@ -223,7 +245,8 @@ fn settings_json(inner: &Inner) -> Value {
     let s = &inner.tenant.settings;
     json!({"graphPageSize": s.graph_page_size, "armPageSize": s.arm_page_size, "wrapGraphErrors": s.wrap_graph_errors,
         "autoSignIn": s.auto_sign_in, "autoMfa": s.auto_mfa, "deviceCodeInterval": s.device_code_interval,
-        "deviceCodeLifetime": s.device_code_lifetime, "tokenLifetime": s.token_lifetime, "provisioningDelay": s.provisioning_delay, "effectiveDelay": s.effective_delay})
+        "deviceCodeLifetime": s.device_code_lifetime, "tokenLifetime": s.token_lifetime, "provisioningDelay": s.provisioning_delay, "effectiveDelay": s.effective_delay,
+        "withheldScopes": s.withheld_scopes})
 }
 
 fn describe_target(inner: &Inner, t: &crate::state::Target) -> String {
@@ -269,12 +292,13 @@ fn pending(inner: &Inner) -> Vec<Value> {
 }
 
 fn approvals_page(inner: &Inner) -> Resp {
-    let approver = inner
-        .tenant
-        .scenario
+    // The page decides as an administrator; it names an approver other than the demo's user.
+    let sc = &inner.tenant.scenario;
+    let approver = sc
         .users
         .iter()
-        .find(|u| u.approver)
+        .find(|u| u.approver && u.id != sc.default_user)
+        .or_else(|| sc.users.iter().find(|u| u.approver))
         .map(|u| u.display_name.clone())
         .unwrap_or_else(|| "an approver".into());
     let rows: String = pending(inner).iter().map(|p| format!(

@@ -6,6 +6,7 @@
 
 pub mod arm;
 pub mod auth;
+mod batch;
 mod control;
 pub mod graph;
 pub mod http;
@@ -196,7 +197,8 @@ impl Sim {
         }
         let resp = match early {
             Some(resp) => resp,
-            None if key == "graph.batch" => self.batch(&req),
+            None if key == "graph.batch" => self.graph_batch(&req),
+            None if key == "arm.batch" => self.arm_batch(&req),
             None => self.dispatch(&req),
         };
         self.record(&req, key, resp.status);
@@ -349,120 +351,6 @@ impl Sim {
             404,
             &json!({"error": {"code": "NotFound", "message": "No route."}}),
         )
-    }
-
-    /// Graph JSON batching: at most 20 requests, each with its own status [DOC].
-    fn batch(&self, req: &Req) -> Resp {
-        let body = match req.json() {
-            Ok(b) => b,
-            Err(resp) => return resp,
-        };
-        let Some(requests) = body["requests"].as_array() else {
-            return Resp::graph_error(
-                400,
-                "BadRequest",
-                "The batch body must have a 'requests' array.",
-            );
-        };
-        if requests.len() > 20 {
-            return Resp::graph_error(
-                400,
-                "BadRequest",
-                "The number of requests in the batch exceeds the maximum of 20.",
-            );
-        }
-        let mut responses = vec![];
-        for item in requests {
-            let id = item["id"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| item["id"].to_string());
-            let method = item["method"]
-                .as_str()
-                .unwrap_or("GET")
-                .to_ascii_uppercase();
-            let url = item["url"].as_str().unwrap_or_default();
-            let url = url
-                .strip_prefix("https://graph.microsoft.com")
-                .unwrap_or(url);
-            let url = url.strip_prefix("/v1.0").unwrap_or(url);
-            let (path, query) = url.split_once('?').unwrap_or((url, ""));
-            let path = format!("/graph/v1.0/{}", path.trim_start_matches('/'));
-            let mut headers: Vec<(String, String)> = req
-                .headers
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                .cloned()
-                .collect();
-            if let Some(h) = item["headers"].as_object() {
-                headers.extend(
-                    h.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
-                );
-            }
-            let inner_req = Req {
-                method,
-                path: percent_encoding::percent_decode_str(&path)
-                    .decode_utf8_lossy()
-                    .into_owned(),
-                query: form_urlencoded::parse(query.as_bytes())
-                    .into_owned()
-                    .collect(),
-                headers,
-                body: if item["body"].is_null() {
-                    vec![]
-                } else {
-                    serde_json::to_vec(&item["body"]).unwrap_or_default()
-                },
-            };
-            let (key, early) = self.classify(&inner_req);
-            let fault = {
-                let mut inner = self.lock();
-                *inner.counters.entry(key.to_string()).or_default() += 1;
-                let f = inner
-                    .faults
-                    .iter_mut()
-                    .find(|f| {
-                        f.matches(key)
-                            && f.times > 0
-                            && matches!(
-                                f.kind,
-                                FaultKind::Throttle | FaultKind::Unavailable | FaultKind::Status
-                            )
-                    })
-                    .map(|f| {
-                        f.times -= 1;
-                        f.clone()
-                    });
-                inner.faults.retain(|f| f.times > 0);
-                f
-            };
-            let resp = if key == "graph.batch" {
-                Resp::graph_error(400, "BadRequest", "A batch cannot contain a batch.")
-            } else if let Some(r) = fault.as_ref().and_then(|f| fault_response(f, key)) {
-                r
-            } else if let Some(r) = early {
-                r
-            } else {
-                self.dispatch(&inner_req)
-            };
-            self.record(&inner_req, key, resp.status);
-            let headers: serde_json::Map<String, serde_json::Value> = resp
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect();
-            let body = if resp.body.is_empty() {
-                serde_json::Value::Null
-            } else {
-                resp.body_json()
-            };
-            responses
-                .push(json!({"id": id, "status": resp.status, "headers": headers, "body": body}));
-        }
-        // Items may come back in any order [DOC]: reversed here, so clients cannot rely on it.
-        responses.reverse();
-        Resp::json(200, &json!({"responses": responses}))
     }
 }
 

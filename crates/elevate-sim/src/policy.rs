@@ -56,7 +56,7 @@ pub fn graph_rules(p: &Policy) -> Vec<Value> {
     rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_EndUser_Assignment", "enabledRules": enabled_rules(p), "target": graph_target("EndUser", "Assignment")}));
     rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule", "id": "Approval_EndUser_Assignment", "target": graph_target("EndUser", "Assignment"),
         "setting": {"isApprovalRequired": p.approval, "isApprovalRequiredForExtension": false, "isRequestorJustificationRequired": true, "approvalMode": "SingleStage",
-            "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true, "escalationTimeInMinutes": 0, "isEscalationEnabled": false, "primaryApprovers": [], "escalationApprovers": []}]}}));
+            "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": p.approver_justification, "escalationTimeInMinutes": 0, "isEscalationEnabled": false, "primaryApprovers": [], "escalationApprovers": []}]}}));
     rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule", "id": "AuthenticationContext_EndUser_Assignment",
         "isEnabled": p.auth_context.is_some(), "claimValue": p.auth_context, "target": graph_target("EndUser", "Assignment")}));
     for r in ["Admin", "Requestor", "Approver"] {
@@ -81,7 +81,7 @@ pub fn arm_rules(p: &Policy) -> Vec<Value> {
         json!({"isExpirationRequired": true, "maximumDuration": p.max_duration, "id": "Expiration_EndUser_Assignment", "ruleType": "RoleManagementPolicyExpirationRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"enabledRules": enabled_rules(p), "id": "Enablement_EndUser_Assignment", "ruleType": "RoleManagementPolicyEnablementRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"setting": {"isApprovalRequired": p.approval, "isApprovalRequiredForExtension": false, "isRequestorJustificationRequired": true, "approvalMode": "SingleStage",
-            "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true, "escalationTimeInMinutes": 0, "primaryApprovers": [], "isEscalationEnabled": false, "escalationApprovers": null}]},
+            "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": p.approver_justification, "escalationTimeInMinutes": 0, "primaryApprovers": [], "isEscalationEnabled": false, "escalationApprovers": null}]},
             "id": "Approval_EndUser_Assignment", "ruleType": "RoleManagementPolicyApprovalRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"isEnabled": p.auth_context.is_some(), "claimValue": p.auth_context, "id": "AuthenticationContext_EndUser_Assignment", "ruleType": "RoleManagementPolicyAuthenticationContextRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"notificationType": "Email", "recipientType": "Requestor", "isDefaultRecipientsEnabled": true, "notificationLevel": "Critical", "notificationRecipients": null, "id": "Notification_Requestor_EndUser_Assignment", "ruleType": "RoleManagementPolicyNotificationRule", "target": arm_target("EndUser", "Assignment")}),

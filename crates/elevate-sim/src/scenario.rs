@@ -49,7 +49,8 @@ pub struct User {
     pub id: String,
     pub display_name: String,
     pub user_principal_name: String,
-    /// Can approve requests (the sim's approval page and controls accept this user).
+    /// Approves every request whose policy needs approval (Graph's and ARM's approver APIs);
+    /// their own requests stay undecidable for them.
     #[serde(default)]
     pub approver: bool,
 }
@@ -76,6 +77,10 @@ pub struct Policy {
     pub mfa: bool,
     #[serde(default)]
     pub approval: bool,
+    /// Approvers must give a justification with their decision (the approval stage's
+    /// `isApproverJustificationRequired`).
+    #[serde(default)]
+    pub approver_justification: bool,
     /// Conditional Access authentication context claim value (`c1`...).
     #[serde(default)]
     pub auth_context: Option<String>,
@@ -388,6 +393,32 @@ mod tests {
         assert!(mine.iter().filter(|g| g.azure_role.is_some()).count() >= 8);
         assert!(s.users.iter().any(|u| u.approver));
         assert!(!s.assignments.is_empty());
+    }
+
+    #[test]
+    fn demo_others_request_on_every_plane_where_approval_is_needed() {
+        let s = Scenario::builtin("demo").expect("demo");
+        let t = crate::state::Tenant::new(
+            s.clone(),
+            crate::Settings::default(),
+            crate::time::SimClock::default(),
+        );
+        for user in s.users.iter().filter(|u| u.id != s.default_user) {
+            for plane in [
+                crate::state::Plane::Entra,
+                crate::state::Plane::Group,
+                crate::state::Plane::Azure,
+            ] {
+                assert!(
+                    t.eligibilities_of(&user.id, plane)
+                        .any(|e| t.policy_for(&e.target).approval),
+                    "{} on {plane:?}",
+                    user.display_name
+                );
+            }
+        }
+        assert!(s.users.iter().filter(|u| u.approver).count() >= 2);
+        assert!(s.policies.values().any(|p| p.approver_justification));
     }
 
     #[test]

@@ -282,3 +282,83 @@ fn the_shape_check_rejects_missing_fields_wrong_types_and_casing() {
         "nested"
     );
 }
+
+#[tokio::test]
+async fn approver_side_matches_the_documented_shapes() {
+    let sim = start().await;
+    let pending = |body: Value| {
+        let sim = &sim;
+        async move {
+            let (s, r) = sim.request_as(body).await;
+            assert_eq!(s, 200, "{r}");
+            r
+        }
+    };
+    let entra =
+        pending(json!({"user": LEE, "plane": "entra", "role": CA_ADMIN, "justification": "x"}))
+            .await;
+    let group = pending(json!({"user": LEE, "plane": "group", "group": SOC, "access": "owner", "justification": "x"})).await;
+    let azure = pending(
+        json!({"user": LEE, "plane": "azure", "role": OWNER, "scope": PROD, "justification": "x"}),
+    )
+    .await;
+    let megan = sim.token_as("megan@contoso.example", GRAPH_SCOPES).await;
+    // ED's element of filterByCurrentUser(on='approver') [DOC].
+    let (_, list) = sim
+        .graph("GET", "/roleManagement/directory/roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')?$filter=status eq 'PendingApproval'", &megan, None)
+        .await;
+    assert_shape(
+        &fixture("graph_approver_request.json"),
+        &list["value"][0],
+        "approver request",
+    );
+    // ED's beta approval with its step [DOC].
+    let id = entra["id"].as_str().expect("id");
+    let (_, approval) = sim
+        .graph_beta(
+            "GET",
+            &format!("/roleManagement/directory/roleAssignmentApprovals/{id}"),
+            &megan,
+            None,
+        )
+        .await;
+    assert_shape(
+        &fixture("graph_role_approval.json"),
+        &approval,
+        "role approval",
+    );
+    // GD's group approval (v1.0 `stages`) [DOC].
+    let (_, approvals) = sim
+        .graph("GET", "/identityGovernance/privilegedAccess/group/assignmentApprovals/filterByCurrentUser(on='approver')", &megan, None)
+        .await;
+    assert_eq!(approvals["value"][0]["id"], group["id"]);
+    assert_shape(
+        &fixture("graph_group_approval.json"),
+        &approvals["value"][0],
+        "group approval",
+    );
+    // The SPEC's approval resource, after a decision; and the portal's batch answer [OBS].
+    let arm = sim.token_as("megan@contoso.example", ARM_SCOPES).await;
+    let guid = azure["approvalId"]
+        .as_str()
+        .and_then(|a| a.rsplit('/').next())
+        .expect("guid");
+    let stage = format!("/providers/Microsoft.Authorization/roleAssignmentApprovals/{guid}/stages/{guid}?{APPROVAL_API}");
+    let batch = json!({"requests": [{"httpMethod": "PUT", "name": "n1", "url": stage, "content": {"properties": {"reviewResult": "Approve", "justification": "OK"}}}]});
+    let (s, out) = sim
+        .arm("POST", "/batch?api-version=2020-06-01", &arm, Some(batch))
+        .await;
+    assert_eq!(s, 200);
+    assert_shape(&fixture("arm_batch_response.json"), &out, "arm batch");
+    let (_, approval) = sim
+        .arm(
+            "GET",
+            &format!(
+                "/providers/Microsoft.Authorization/roleAssignmentApprovals/{guid}?{APPROVAL_API}"
+            ),
+            &arm,
+            None,
+        )
+        .await;
+    assert_shape(&fixture("arm_approval.json"), &approval, "arm approval");
+}

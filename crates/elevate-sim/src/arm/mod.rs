@@ -1,11 +1,13 @@
 //! Azure Resource Manager, Microsoft.Authorization api-version 2020-10-01: schedule
 //! instances (tenant root and scoped, `asTarget()`), schedule requests (PUT by GUID, GET,
-//! cancel), policy assignments with effectiveRules, policies, and permissions.
+//! cancel, `asApprover()`), policy assignments with effectiveRules, policies, permissions,
+//! and the approvals of api-version 2021-01-01-preview.
 //!
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, and the handlers in
-//! `instances`, `requests` and `policies`.
+//! `instances`, `requests`, `policies` and `approvals`.
 
+mod approvals;
 mod common;
 mod instances;
 mod policies;
@@ -38,5 +40,18 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::Policy { scope, name } => policies::policy(ctx, scope, name),
         Route::RoleDefinition { scope, name } => policies::role_definition(ctx, scope, name),
         Route::Permissions { scope } => policies::permissions(ctx, &me, scope),
+        Route::RequestListApprover { scope } => approvals::requests_as_approver(ctx, &me, scope),
+        Route::ApprovalList { scope } => approvals::approvals(ctx, &me, scope),
+        Route::Approval { scope, id } => approvals::approval(ctx, &me, scope, id),
+        Route::ApprovalStages { scope, id } => approvals::stages(ctx, &me, scope, id),
+        Route::ApprovalStage { scope, id, stage } => {
+            approvals::one_stage(ctx, &me, scope, id, stage)
+        }
+        Route::ApprovalDecide { scope, id, stage } => approvals::decide(ctx, &me, scope, id, stage),
+        Route::Batch => Ok(Resp::arm_error(
+            500,
+            "InternalServerError",
+            "/batch is handled by the dispatcher.",
+        )),
     }
 }

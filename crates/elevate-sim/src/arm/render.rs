@@ -96,7 +96,8 @@ pub(super) fn request(t: &Tenant, r: &Request) -> Value {
     json!({"properties": {
         "targetRoleAssignmentScheduleId": r.target_schedule_id, "targetRoleAssignmentScheduleInstanceId": null,
         "scope": scope, "roleDefinitionId": role_def_id(scope, role), "principalId": r.principal, "principalType": "User",
-        "requestType": r.action.arm(), "status": r.status, "approvalId": r.approval_id,
+        "requestType": r.action.arm(), "status": r.status,
+        "approvalId": r.approval_id.as_ref().map(|a| format!("/providers/Microsoft.Authorization/roleAssignmentApprovals/{a}")),
         "scheduleInfo": {"startDateTime": fmt_time(r.start), "expiration": {"type": exp_type, "endDateTime": if exp_type == "AfterDateTime" { opt_time(r.end) } else { Value::Null }, "duration": duration}},
         "ticketInfo": {"ticketNumber": r.ticket_number, "ticketSystem": r.ticket_system}, "justification": r.justification,
         "requestorId": r.principal, "createdOn": fmt_time(r.created), "condition": null, "conditionVersion": null,

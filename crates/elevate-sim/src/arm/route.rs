@@ -1,5 +1,6 @@
 //! ARM routing and access: maps a `.../providers/Microsoft.Authorization/...` path (with a
-//! supported `api-version`) to a [`Route`], names its counter key, and checks a token.
+//! supported `api-version`: 2020-10-01 and friends, `2021-01-01-preview` for approvals) or
+//! `/batch` to a [`Route`], names its counter key, and checks a token.
 
 use crate::auth::TokenInfo;
 use crate::http::{Req, Resp};
@@ -14,19 +15,76 @@ const API_VERSIONS: &[&str] = &[
     "2024-09-01-preview",
     "2015-07-01",
 ];
+/// `roleAssignmentApprovals` exists in this version only [SPEC].
+const APPROVAL_VERSIONS: &[&str] = &["2021-01-01-preview"];
+/// The `/batch` endpoint the portal calls [OBS].
+const BATCH_VERSIONS: &[&str] = &["2020-06-01", "2015-11-01"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
-    Eligible { scope: String },
-    Active { scope: String },
-    RequestPut { scope: String, name: String },
-    RequestGet { scope: String, name: String },
-    RequestList { scope: String },
-    RequestCancel { scope: String, name: String },
-    PolicyAssignments { scope: String },
-    Policy { scope: String, name: String },
-    Permissions { scope: String },
-    RoleDefinition { scope: String, name: String },
+    Eligible {
+        scope: String,
+    },
+    Active {
+        scope: String,
+    },
+    RequestPut {
+        scope: String,
+        name: String,
+    },
+    RequestGet {
+        scope: String,
+        name: String,
+    },
+    RequestList {
+        scope: String,
+    },
+    RequestCancel {
+        scope: String,
+        name: String,
+    },
+    PolicyAssignments {
+        scope: String,
+    },
+    Policy {
+        scope: String,
+        name: String,
+    },
+    Permissions {
+        scope: String,
+    },
+    RoleDefinition {
+        scope: String,
+        name: String,
+    },
+    /// `roleAssignmentScheduleRequests?$filter=asApprover()`.
+    RequestListApprover {
+        scope: String,
+    },
+    ApprovalList {
+        scope: String,
+    },
+    Approval {
+        scope: String,
+        id: String,
+    },
+    ApprovalStages {
+        scope: String,
+        id: String,
+    },
+    ApprovalStage {
+        scope: String,
+        id: String,
+        stage: String,
+    },
+    /// PUT or PATCH of a stage: an approver's decision.
+    ApprovalDecide {
+        scope: String,
+        id: String,
+        stage: String,
+    },
+    /// `POST /batch?api-version=2020-06-01`.
+    Batch,
 }
 
 impl Route {
@@ -42,12 +100,62 @@ impl Route {
             Route::Policy { .. } => "arm.roleManagementPolicies",
             Route::Permissions { .. } => "arm.permissions",
             Route::RoleDefinition { .. } => "arm.roleDefinitions.get",
+            Route::RequestListApprover { .. } => "arm.roleAssignmentScheduleRequests.approver",
+            Route::ApprovalList { .. } => "arm.roleAssignmentApprovals.list",
+            Route::Approval { .. } | Route::ApprovalStages { .. } | Route::ApprovalStage { .. } => {
+                "arm.roleAssignmentApprovals.get"
+            }
+            Route::ApprovalDecide { .. } => "arm.roleAssignmentApprovals.decide",
+            Route::Batch => "arm.batch",
+        }
+    }
+
+    fn versions(&self) -> &'static [&'static str] {
+        match self {
+            Route::ApprovalList { .. }
+            | Route::Approval { .. }
+            | Route::ApprovalStages { .. }
+            | Route::ApprovalStage { .. }
+            | Route::ApprovalDecide { .. } => APPROVAL_VERSIONS,
+            Route::Batch => BATCH_VERSIONS,
+            _ => API_VERSIONS,
         }
     }
 }
 
 pub fn route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
+    let r = match_route(method, path, req)?;
+    let versions = r.versions();
+    match req.q("api-version") {
+        None => Err(Resp::arm_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )),
+        Some(v) if !versions.contains(&v) => Err(Resp::arm_error(
+            400,
+            "InvalidApiVersionParameter",
+            &format!(
+                "The api-version '{v}' is invalid. The supported versions are '{}'.",
+                versions.join(",")
+            ),
+        )),
+        _ => Ok(r),
+    }
+}
+
+fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
     let lower = path.to_ascii_lowercase();
+    if lower.trim_end_matches('/') == "/batch" {
+        return match method {
+            "POST" => Ok(Route::Batch),
+            _ => Err(Resp::arm_error(
+                405,
+                "MethodNotAllowed",
+                &format!("The method {method} is not allowed here."),
+            )),
+        };
+    }
     let Some(idx) = lower.rfind(PROVIDER) else {
         return Err(Resp::arm_error(
             404,
@@ -62,37 +170,27 @@ pub fn route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         .collect();
     let rest_l: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
     let rl: Vec<&str> = rest_l.iter().map(String::as_str).collect();
-    match req.q("api-version") {
-        None => {
-            return Err(Resp::arm_error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            ))
-        }
-        Some(v) if !API_VERSIONS.contains(&v) => {
-            return Err(Resp::arm_error(
-                400,
-                "InvalidApiVersionParameter",
-                &format!(
-                    "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                    API_VERSIONS.join(",")
-                ),
-            ))
-        }
-        _ => {}
-    }
+    let as_approver = req
+        .q("$filter")
+        .is_some_and(|f| f.replace(' ', "").eq_ignore_ascii_case("asApprover()"));
+    let id = |i: usize| rest[i].to_string();
     let r = match (method, rl.as_slice()) {
         ("GET", ["roleeligibilityscheduleinstances"]) => Route::Eligible { scope },
         ("GET", ["roleassignmentscheduleinstances"]) => Route::Active { scope },
+        ("GET", ["roleassignmentschedulerequests"]) if as_approver => Route::RequestListApprover { scope },
         ("GET", ["roleassignmentschedulerequests"]) => Route::RequestList { scope },
-        ("PUT", ["roleassignmentschedulerequests", _]) => Route::RequestPut { scope, name: rest[1].to_string() },
-        ("GET", ["roleassignmentschedulerequests", _]) => Route::RequestGet { scope, name: rest[1].to_string() },
-        ("POST", ["roleassignmentschedulerequests", _, "cancel"]) => Route::RequestCancel { scope, name: rest[1].to_string() },
+        ("PUT", ["roleassignmentschedulerequests", _]) => Route::RequestPut { scope, name: id(1) },
+        ("GET", ["roleassignmentschedulerequests", _]) => Route::RequestGet { scope, name: id(1) },
+        ("POST", ["roleassignmentschedulerequests", _, "cancel"]) => Route::RequestCancel { scope, name: id(1) },
         ("GET", ["rolemanagementpolicyassignments"]) => Route::PolicyAssignments { scope },
-        ("GET", ["rolemanagementpolicies", _]) => Route::Policy { scope, name: rest[1].to_string() },
+        ("GET", ["rolemanagementpolicies", _]) => Route::Policy { scope, name: id(1) },
         ("GET", ["permissions"]) => Route::Permissions { scope },
-        ("GET", ["roledefinitions", _]) => Route::RoleDefinition { scope, name: rest[1].to_string() },
+        ("GET", ["roledefinitions", _]) => Route::RoleDefinition { scope, name: id(1) },
+        ("GET", ["roleassignmentapprovals"]) => Route::ApprovalList { scope },
+        ("GET", ["roleassignmentapprovals", _]) => Route::Approval { scope, id: id(1) },
+        ("GET", ["roleassignmentapprovals", _, "stages"]) => Route::ApprovalStages { scope, id: id(1) },
+        ("GET", ["roleassignmentapprovals", _, "stages", _]) => Route::ApprovalStage { scope, id: id(1), stage: id(3) },
+        ("PUT" | "PATCH", ["roleassignmentapprovals", _, "stages", _]) => Route::ApprovalDecide { scope, id: id(1), stage: id(3) },
         (_, [..]) if rl.first().is_some_and(|c| c.starts_with("role") || *c == "permissions") => {
             return Err(Resp::arm_error(405, "MethodNotAllowed", &format!("The method {method} is not allowed here.")))
         }

@@ -149,6 +149,9 @@ impl Auth {
             };
         }
         scopes.dedup();
+        // Scopes the administrator never consented to are not granted (`withheldScopes`).
+        let withheld = &tenant.settings.withheld_scopes;
+        scopes.retain(|s| !withheld.iter().any(|w| w.eq_ignore_ascii_case(s)));
         let user = tenant.user(&session.user).cloned().ok_or_else(|| {
             oauth_error(
                 400,

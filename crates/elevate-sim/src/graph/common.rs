@@ -1,5 +1,6 @@
 //! What every Graph handler shares: the request context, PIM errors in Graph's shape,
-//! OData paging of a collection, and looking up one of the caller's requests.
+//! OData paging of a collection, and looking up one of the caller's requests (or one the
+//! caller approves).
 
 use serde_json::{json, Value};
 
@@ -58,14 +59,17 @@ pub(super) fn collection(ctx: &Ctx, context: &str, items: Vec<Value>) -> Resp {
     Resp::json(200, &body)
 }
 
-/// One of the caller's requests by id, or Graph's 404.
+/// One of the caller's requests by id (or one the caller approves), or Graph's 404.
 pub(super) fn my_request<'a>(
     t: &'a Tenant,
     me: &'a str,
     plane: Plane,
     id: &str,
 ) -> Result<&'a Request, Resp> {
-    t.requests_of(me, plane)
+    t.requests
+        .iter()
+        .filter(|r| r.target.plane() == plane)
+        .filter(|r| r.principal == me || t.approves(me, r))
         .find(|r| r.id.eq_ignore_ascii_case(id))
         .ok_or_else(|| {
             Resp::graph_error(

@@ -1,10 +1,12 @@
-//! Microsoft Graph v1.0: the PIM endpoints for directory roles and groups, policies,
+//! Microsoft Graph v1.0 (and beta approvals): the PIM endpoints for directory roles and groups, policies,
 //! `/me`, `/me/memberOf`, groups and `$batch`, with OData paging, `$select`, `$expand`.
 //!
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, the write side in
-//! `requests`, and the handlers by area in `me`, `roles`, `groups` and `policies`.
+//! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies` and
+//! `approvals` (the approver side, with the beta approval objects).
 
+mod approvals;
 mod common;
 mod groups;
 mod me;
@@ -18,6 +20,7 @@ pub use common::Ctx;
 pub use route::{authorize, route, Route};
 
 use crate::http::Resp;
+use crate::state::Plane;
 
 pub fn handle(route: &Route, ctx: &mut Ctx) -> Resp {
     match handle_inner(route, ctx) {
@@ -50,6 +53,27 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::Group(id) => groups::get(ctx, id),
         Route::Policies => policies::policies(ctx),
         Route::Batch => Ok(unreachable_batch()),
+        Route::EntraRequestsApprover => approvals::requests_as_approver(ctx, &me, Plane::Entra),
+        Route::GroupRequestsApprover => approvals::requests_as_approver(ctx, &me, Plane::Group),
+        Route::EntraApproval(id) => approvals::approval(ctx, &me, Plane::Entra, id, true),
+        Route::EntraApprovalSteps(id) => approvals::steps(ctx, &me, Plane::Entra, id, true),
+        Route::EntraApprovalStep(id, step) => {
+            approvals::one_step(ctx, &me, Plane::Entra, id, step, true)
+        }
+        Route::EntraApprovalDecide(id, step) => approvals::decide(ctx, &me, Plane::Entra, id, step),
+        Route::GroupApproval { id, beta } => approvals::approval(ctx, &me, Plane::Group, id, *beta),
+        Route::GroupApprovalStages { id, beta } => {
+            approvals::steps(ctx, &me, Plane::Group, id, *beta)
+        }
+        Route::GroupApprovalStage { id, stage, beta } => {
+            approvals::one_step(ctx, &me, Plane::Group, id, stage, *beta)
+        }
+        Route::GroupApprovalDecide(id, stage) => {
+            approvals::decide(ctx, &me, Plane::Group, id, stage)
+        }
+        Route::GroupApprovalsApprover { beta } => {
+            approvals::group_approvals_as_approver(ctx, &me, *beta)
+        }
     }
 }
 

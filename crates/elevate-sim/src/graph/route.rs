@@ -1,5 +1,6 @@
-//! Graph routing and access: maps `/v1.0/...` to a [`Route`], names each route's counter key
-//! and accepted delegated scopes, and checks a token's audience and scopes for it.
+//! Graph routing and access: maps `/v1.0/...` (and the approval routes of `/beta/...`) to a
+//! [`Route`], names each route's counter key and accepted delegated scopes, and checks a
+//! token's audience and scopes for it.
 
 use serde_json::json;
 
@@ -28,6 +29,34 @@ pub enum Route {
     Group(String),
     Policies,
     Batch,
+    /// `filterByCurrentUser(on='approver')` on role assignment schedule requests.
+    EntraRequestsApprover,
+    /// Beta `roleAssignmentApprovals/{id}`, its `steps`, one step, a decision on a step.
+    EntraApproval(String),
+    EntraApprovalSteps(String),
+    EntraApprovalStep(String, String),
+    EntraApprovalDecide(String, String),
+    /// `filterByCurrentUser(on='approver')` on group assignment schedule requests.
+    GroupRequestsApprover,
+    /// Group `assignmentApprovals/{id}` (v1.0 `stages`, beta `steps`), its stages, one stage,
+    /// a decision (v1.0 `stages/{id}` or `steps/{id}`), and beta's approver listing.
+    GroupApproval {
+        id: String,
+        beta: bool,
+    },
+    GroupApprovalStages {
+        id: String,
+        beta: bool,
+    },
+    GroupApprovalStage {
+        id: String,
+        stage: String,
+        beta: bool,
+    },
+    GroupApprovalDecide(String, String),
+    GroupApprovalsApprover {
+        beta: bool,
+    },
 }
 
 impl Route {
@@ -51,6 +80,17 @@ impl Route {
             Route::Groups | Route::Group(_) => "graph.groups",
             Route::Policies => "graph.policyAssignments",
             Route::Batch => "graph.batch",
+            Route::EntraRequestsApprover => "graph.roleAssignmentScheduleRequests.approver",
+            Route::EntraApproval(_)
+            | Route::EntraApprovalSteps(_)
+            | Route::EntraApprovalStep(..) => "graph.roleAssignmentApprovals.get",
+            Route::EntraApprovalDecide(..) => "graph.roleAssignmentApprovals.decide",
+            Route::GroupRequestsApprover => "graph.group.assignmentScheduleRequests.approver",
+            Route::GroupApproval { .. }
+            | Route::GroupApprovalStages { .. }
+            | Route::GroupApprovalStage { .. } => "graph.group.assignmentApprovals.get",
+            Route::GroupApprovalDecide(..) => "graph.group.assignmentApprovals.decide",
+            Route::GroupApprovalsApprover { .. } => "graph.group.assignmentApprovals.approver",
         }
     }
 
@@ -121,23 +161,112 @@ impl Route {
                 "RoleManagement.ReadWrite.Directory",
             ],
             Route::Batch => &[],
+            // ReadWrite is the least privilege listed; there is no Read [DOC, reference §0].
+            Route::EntraRequestsApprover => &[
+                "RoleAssignmentSchedule.ReadWrite.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            ],
+            Route::EntraApproval(_)
+            | Route::EntraApprovalSteps(_)
+            | Route::EntraApprovalStep(..) => &[
+                "RoleAssignmentSchedule.Read.Directory",
+                "RoleAssignmentSchedule.ReadWrite.Directory",
+                "RoleManagement.Read.Directory",
+                "RoleManagement.Read.All",
+                "RoleManagement.ReadWrite.Directory",
+            ],
+            Route::EntraApprovalDecide(..) => &[
+                "RoleAssignmentSchedule.ReadWrite.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            ],
+            Route::GroupRequestsApprover
+            | Route::GroupApproval { .. }
+            | Route::GroupApprovalStages { .. }
+            | Route::GroupApprovalStage { .. }
+            | Route::GroupApprovalsApprover { .. } => &[
+                "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+                "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+                "PrivilegedAccess.Read.AzureADGroup",
+                "PrivilegedAccess.ReadWrite.AzureADGroup",
+            ],
+            Route::GroupApprovalDecide(..) => &[
+                "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
+                "PrivilegedAccess.ReadWrite.AzureADGroup",
+            ],
         }
     }
 }
 
-/// `filterByCurrentUser(on='principal')`, with or without quotes; None if not that function.
-fn current_user_fn(seg: &str) -> Option<Result<(), Resp>> {
+/// Whose objects `filterByCurrentUser` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum On {
+    Principal,
+    Approver,
+}
+
+/// `filterByCurrentUser(on='principal'|'approver')`, with or without quotes; None if not that
+/// function. "Only `principal` and `approver` are currently supported" [DOC].
+fn current_user_fn(seg: &str) -> Option<Result<On, Resp>> {
     let lower = seg.to_ascii_lowercase();
     let rest = lower.strip_prefix("filterbycurrentuser")?;
     let arg = rest.strip_prefix("(on=").and_then(|r| r.strip_suffix(')'));
     Some(match arg.map(|a| a.trim_matches('\'')) {
-        Some("principal") => Ok(()),
-        _ => Err(Resp::graph_error(
+        Some("principal") => Ok(On::Principal),
+        Some("approver") => Ok(On::Approver),
+        other => Err(Resp::graph_error(
             400,
             "BadRequest",
-            "filterByCurrentUser requires the parameter on='principal'.",
+            &format!(
+                "filterByCurrentUser: the value '{}' of parameter 'on' is not supported; only 'principal' and 'approver' are.",
+                other.unwrap_or_default()
+            ),
         )),
     })
+}
+
+/// For schedule instances, only `on='principal'` means anything.
+fn principal_only(seg: &str) -> Option<Result<(), Resp>> {
+    current_user_fn(seg).map(|r| match r? {
+        On::Principal => Ok(()),
+        On::Approver => Err(Resp::graph_error(
+            400,
+            "BadRequest",
+            "filterByCurrentUser(on='approver') is not supported on schedule instances; use on='principal'.",
+        )),
+    })
+}
+
+/// The beta routes the simulator serves: the approval objects (reference §1.1 B, §1.2).
+fn beta_route(method: &str, segs: &[&str], l: &[&str]) -> Result<Route, Resp> {
+    let id = |i: usize| segs[i].to_string();
+    let r = match (method, l) {
+        ("GET", ["rolemanagement", "directory", "roleassignmentapprovals", _]) => Route::EntraApproval(id(3)),
+        ("GET", ["rolemanagement", "directory", "roleassignmentapprovals", _, "steps"]) => Route::EntraApprovalSteps(id(3)),
+        ("GET", ["rolemanagement", "directory", "roleassignmentapprovals", _, "steps", _]) => Route::EntraApprovalStep(id(3), id(5)),
+        ("PATCH", ["rolemanagement", "directory", "roleassignmentapprovals", _, "steps", _]) => Route::EntraApprovalDecide(id(3), id(5)),
+        ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", f]) if f.starts_with("filterbycurrentuser") => {
+            match current_user_fn(f) {
+                Some(Ok(On::Approver)) => Route::GroupApprovalsApprover { beta: true },
+                Some(Err(e)) => return Err(e),
+                _ => return Err(Resp::graph_error(400, "BadRequest", "assignmentApprovals/filterByCurrentUser supports on='approver' only.")),
+            }
+        }
+        ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _]) => Route::GroupApproval { id: id(4), beta: true },
+        ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps"]) => Route::GroupApprovalStages { id: id(4), beta: true },
+        ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps", _]) => Route::GroupApprovalStage { id: id(4), stage: id(6), beta: true },
+        ("PATCH", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps", _]) => Route::GroupApprovalDecide(id(4), id(6)),
+        (_, ["rolemanagement", "directory", "roleassignmentapprovals", ..]) | (_, ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", ..]) => {
+            return Err(Resp::graph_error(405, "Request_BadRequest", &format!("The {method} method is not allowed on this resource.")))
+        }
+        _ => {
+            return Err(Resp::graph_error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{}'. (The simulator serves beta only for approvals.)", segs.first().unwrap_or(&"")),
+            ))
+        }
+    };
+    Ok(r)
 }
 
 /// Maps `/v1.0/...` to a route.
@@ -149,18 +278,26 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
             &format!("Resource not found for the segment '{path}'."),
         )
     };
-    let Some(rest) = path.strip_prefix("/v1.0/") else {
-        return Err(Resp::graph_error(
-            400,
-            "BadRequest",
-            "Invalid version: use /v1.0.",
-        ));
+    let (beta, rest) = match (path.strip_prefix("/v1.0/"), path.strip_prefix("/beta/")) {
+        (Some(rest), _) => (false, rest),
+        (None, Some(rest)) => (true, rest),
+        (None, None) => {
+            return Err(Resp::graph_error(
+                400,
+                "BadRequest",
+                "Invalid version: use /v1.0 (or /beta for approvals).",
+            ))
+        }
     };
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    if beta {
+        return beta_route(method, &segs, &l);
+    }
     let get = method == "GET";
     let post = method == "POST";
+    let patch = method == "PATCH";
     let wrong = || {
         Resp::graph_error(
             405,
@@ -174,33 +311,52 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
         ["$batch"] if post => Route::Batch,
         ["rolemanagement", "directory", "roledefinitions"] if get => Route::RoleDefinitions,
         ["rolemanagement", "directory", "roledefinitions", _] if get => Route::RoleDefinition(segs[3].to_string()),
-        ["rolemanagement", "directory", "roleeligibilityscheduleinstances", f] if get => match current_user_fn(f) {
+        ["rolemanagement", "directory", "roleeligibilityscheduleinstances", f] if get => match principal_only(f) {
             Some(r) => r.map(|_| Route::EntraEligible)?,
             None => return Err(Resp::graph_error(403, "Forbidden", "Listing every eligibility needs an administrator role; use filterByCurrentUser(on='principal').")),
         },
-        ["rolemanagement", "directory", "roleassignmentscheduleinstances", f] if get => match current_user_fn(f) {
+        ["rolemanagement", "directory", "roleassignmentscheduleinstances", f] if get => match principal_only(f) {
             Some(r) => r.map(|_| Route::EntraActive)?,
             None => return Err(Resp::graph_error(403, "Forbidden", "Listing every assignment needs an administrator role; use filterByCurrentUser(on='principal').")),
         },
         ["rolemanagement", "directory", "roleassignmentschedulerequests"] if post => Route::EntraRequestCreate,
         ["rolemanagement", "directory", "roleassignmentschedulerequests", f] if get => match current_user_fn(f) {
-            Some(r) => r.map(|_| Route::EntraRequestsMine)?,
+            Some(r) => match r? {
+                On::Principal => Route::EntraRequestsMine,
+                On::Approver => Route::EntraRequestsApprover,
+            },
             None => Route::EntraRequest(segs[3].to_string()),
         },
         ["rolemanagement", "directory", "roleassignmentschedulerequests", _, "cancel"] if post => Route::EntraRequestCancel(segs[3].to_string()),
-        ["identitygovernance", "privilegedaccess", "group", "eligibilityscheduleinstances", f] if get => match current_user_fn(f) {
+        ["identitygovernance", "privilegedaccess", "group", "eligibilityscheduleinstances", f] if get => match principal_only(f) {
             Some(r) => r.map(|_| Route::GroupEligible)?,
             None => return Err(not_found()),
         },
-        ["identitygovernance", "privilegedaccess", "group", "assignmentscheduleinstances", f] if get => match current_user_fn(f) {
+        ["identitygovernance", "privilegedaccess", "group", "assignmentscheduleinstances", f] if get => match principal_only(f) {
             Some(r) => r.map(|_| Route::GroupActive)?,
             None => return Err(not_found()),
         },
         ["identitygovernance", "privilegedaccess", "group", "assignmentschedulerequests"] if post => Route::GroupRequestCreate,
         ["identitygovernance", "privilegedaccess", "group", "assignmentschedulerequests", f] if get => match current_user_fn(f) {
-            Some(r) => r.map(|_| Route::GroupRequestsMine)?,
+            Some(r) => match r? {
+                On::Principal => Route::GroupRequestsMine,
+                On::Approver => Route::GroupRequestsApprover,
+            },
             None => Route::GroupRequest(segs[4].to_string()),
         },
+        // In PCTL's v1.0 SDK metadata [OBS]; documented on beta.
+        ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", f] if get && f.starts_with("filterbycurrentuser") => match current_user_fn(f) {
+            Some(Ok(On::Approver)) => Route::GroupApprovalsApprover { beta: false },
+            Some(Err(e)) => return Err(e),
+            _ => return Err(Resp::graph_error(400, "BadRequest", "assignmentApprovals/filterByCurrentUser supports on='approver' only.")),
+        },
+        ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _] if get => Route::GroupApproval { id: segs[4].to_string(), beta: false },
+        ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "stages" | "steps"] if get => Route::GroupApprovalStages { id: segs[4].to_string(), beta: false },
+        ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "stages" | "steps", _] if get => Route::GroupApprovalStage { id: segs[4].to_string(), stage: segs[6].to_string(), beta: false },
+        // v1.0: PCTL PATCHes `stages/{id}`, the doc text prints `steps/{id}`: both [DOC conflict].
+        ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "stages" | "steps", _] if patch => Route::GroupApprovalDecide(segs[4].to_string(), segs[6].to_string()),
+        // "The roleAssignmentApprovals APIs are only available in /beta" [DOC].
+        ["rolemanagement", "directory", "roleassignmentapprovals", ..] => return Err(not_found()),
         ["identitygovernance", "privilegedaccess", "group", "assignmentschedulerequests", _, "cancel"] if post => Route::GroupRequestCancel(segs[4].to_string()),
         ["groups"] if get => Route::Groups,
         ["groups", _] if get => Route::Group(segs[1].to_string()),

@@ -1,10 +1,11 @@
-//! What happens to a request after it is submitted: the caller cancels it, or an approver
-//! (or an administrator) approves or denies it.
+//! What happens to a request after it is submitted: the caller cancels it, or a decision
+//! (an approver's, checked in `approvals`, or the administrator control's) is applied to it.
 
 use chrono::Duration;
 
+use super::approvals::expired;
 use super::common::new_id;
-use super::model::{Action, Active, PimError, Request};
+use super::model::{Action, Active, PimError, Request, Review};
 use super::tenant::Tenant;
 
 impl Tenant {
@@ -38,10 +39,24 @@ impl Tenant {
         Ok(out)
     }
 
-    /// An approver's decision on a pending request (by request id or approval id).
+    /// The administrator control's decision on a pending request (by request id, approval
+    /// id or an ARM approval's full path). Approver decisions go through `Tenant::review`.
     pub fn decide(&mut self, id: &str, approve: bool) -> Result<Request, PimError> {
+        self.decide_by(id, approve, None, None)
+    }
+
+    /// Records a decision (`by`: the approving user, None for the administrator control) and
+    /// applies it: approving grants the activation (or extends it), denying ends the request.
+    pub(super) fn decide_by(
+        &mut self,
+        id: &str,
+        approve: bool,
+        by: Option<String>,
+        justification: Option<String>,
+    ) -> Result<Request, PimError> {
         self.tick();
         let now = self.now();
+        let id = id.rsplit('/').next().unwrap_or(id);
         let idx = self
             .requests
             .iter()
@@ -55,6 +70,9 @@ impl Tenant {
                 PimError::new(404, "NotFound", format!("No request or approval {id}."))
             })?;
         let req = self.requests[idx].clone();
+        if req.status == "TimedOut" {
+            return Err(expired());
+        }
         if !matches!(
             req.status.as_str(),
             "PendingApproval" | "PendingAdminDecision"
@@ -65,6 +83,12 @@ impl Tenant {
                 format!("The request is {}, not waiting for a decision.", req.status),
             ));
         }
+        self.requests[idx].review = Some(Review {
+            approved: approve,
+            by,
+            at: now,
+            justification,
+        });
         if !approve {
             let r = &mut self.requests[idx];
             r.status = if req.status == "PendingAdminDecision" {

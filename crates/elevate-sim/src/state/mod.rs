@@ -2,8 +2,10 @@
 //!
 //! This module owns the public surface; the parts live in `model` (the PIM data types),
 //! `settings`, `tenant` (the state and its views), `submit` (self-service requests),
-//! `decisions` (cancel, approve, deny) and `common` (shared helpers).
+//! `decisions` (cancel, approve, deny), `approvals` (the approver side: who approves, an
+//! approver's decision and its refusals, the 24-hour expiry) and `common` (shared helpers).
 
+mod approvals;
 mod common;
 mod decisions;
 mod model;
@@ -11,8 +13,9 @@ mod settings;
 mod submit;
 mod tenant;
 
+pub use approvals::{parse_decision, StepStatus, ADMIN_REVIEWER, APPROVAL_WINDOW_HOURS};
 pub use model::{
-    Action, Active, Caller, Eligibility, PimError, Plane, Request, Submission, Target,
+    Action, Active, Caller, Eligibility, PimError, Plane, Request, Review, Submission, Target,
 };
 pub use settings::Settings;
 pub use submit::MIN_ACTIVE;

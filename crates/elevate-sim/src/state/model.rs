@@ -1,5 +1,5 @@
-//! The PIM data model: planes and targets, eligibilities, active assignments, requests and
-//! their actions, the documented error shape, and what a submission and a caller carry.
+//! The PIM data model: planes and targets, eligibilities, active assignments, requests, their
+//! actions and reviews, the documented error shape, and what a submission and a caller carry.
 
 use chrono::Duration;
 
@@ -145,6 +145,17 @@ pub struct Request {
     pub approval_id: Option<String>,
     pub target_schedule_id: String,
     pub linked_eligibility: Option<String>,
+    /// The decision on it, once an approver (or the administrator control) made one.
+    pub review: Option<Review>,
+}
+
+/// An approver's decision, or the sim's administrator control's (`by` is then None).
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub approved: bool,
+    pub by: Option<String>,
+    pub at: Time,
+    pub justification: Option<String>,
 }
 
 impl Request {

@@ -1,5 +1,5 @@
 //! The simulator's knobs: page sizes, error wrapping, automatic sign-in, token and device
-//! code lifetimes, and provisioning and propagation delays.
+//! code lifetimes, provisioning and propagation delays, and scopes never consented.
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -19,6 +19,9 @@ pub struct Settings {
     /// Seconds more before the access is effective (`/me/memberOf`, ARM permissions):
     /// the propagation delay users report after PIM already lists the activation.
     pub effective_delay: i64,
+    /// Delegated scopes left out of every issued token's `scp`, as in a tenant whose
+    /// administrator never consented to them (matched case-insensitively).
+    pub withheld_scopes: Vec<String>,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             token_lifetime: 3600,
             provisioning_delay: 0,
             effective_delay: 0,
+            withheld_scopes: vec![],
         }
     }
 }

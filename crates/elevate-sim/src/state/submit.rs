@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 
+use super::approvals::approval_id_for;
 use super::common::new_id;
 use super::model::{Action, Active, Caller, PimError, Plane, Request, Submission, Target};
 use super::tenant::Tenant;
@@ -187,10 +188,11 @@ impl Tenant {
             approval_id: None,
             target_schedule_id: schedule_id.clone(),
             linked_eligibility: Some(eligibility.schedule_id.clone()),
+            review: None,
         };
         if policy.approval {
             req.status = "PendingApproval".into();
-            req.approval_id = Some(new_id());
+            req.approval_id = Some(approval_id_for(&req.target, &id));
         } else {
             let delay = Duration::seconds(self.settings.provisioning_delay);
             let scheduled = start > now + Duration::seconds(60);
@@ -273,6 +275,7 @@ impl Tenant {
             approval_id: None,
             target_schedule_id: active.schedule_id,
             linked_eligibility: active.eligibility_schedule,
+            review: None,
         };
         self.requests.push(req.clone());
         Ok(req)
@@ -326,8 +329,10 @@ impl Tenant {
         {
             return Err(PimError::rules(&["JustificationRule"]));
         }
+        let id = sub.name.unwrap_or_else(new_id);
         let req = Request {
-            id: sub.name.unwrap_or_else(new_id),
+            approval_id: Some(approval_id_for(&target, &id)),
+            id,
             action,
             principal: caller.user.clone(),
             target,
@@ -343,9 +348,9 @@ impl Tenant {
                 .unwrap_or_else(|| "afterDuration".into()),
             duration: sub.duration,
             end: sub.end,
-            approval_id: Some(new_id()),
             target_schedule_id: existing.map(|a| a.schedule_id).unwrap_or_else(new_id),
             linked_eligibility: None,
+            review: None,
         };
         self.requests.push(req.clone());
         Ok(req)

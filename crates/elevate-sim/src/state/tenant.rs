@@ -100,7 +100,8 @@ impl Tenant {
         self.clock.now()
     }
 
-    /// Applies the passage of (sim) time: expiries, scheduled starts, provisioning.
+    /// Applies the passage of (sim) time: expiries, scheduled starts, provisioning, and
+    /// approvals nobody decided within 24 hours.
     pub fn tick(&mut self) {
         let now = self.now();
         self.actives.retain(|a| a.end.is_none_or(|e| e > now));
@@ -110,6 +111,7 @@ impl Tenant {
                 r.completed = Some(r.start);
             }
         }
+        self.expire_approvals();
     }
 
     pub fn policy_for(&self, target: &Target) -> Policy {
@@ -145,6 +147,7 @@ impl Tenant {
                 ticket: false,
                 mfa: false,
                 approval: false,
+                approver_justification: false,
                 auth_context: None,
             })
     }

@@ -24,6 +24,18 @@ pub const GRAPH_SCOPES: &str = "openid profile offline_access https://graph.micr
 pub const ARM_SCOPES: &str =
     "openid offline_access https://management.azure.com/user_impersonation";
 pub const API: &str = "api-version=2020-10-01";
+pub const MEGAN: &str = "2b9e8d7c-6a5f-4e3d-9c2b-1a0f9e8d7c6b";
+pub const LEE: &str = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+/// Privileged Role Administrator: approval required (Alex and Megan are eligible).
+pub const PRA: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+/// Conditional Access Administrator: approval required (Alex and Lee are eligible).
+pub const CA_ADMIN: &str = "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9";
+/// SOC Analysts: its owners' policy needs approval and the approver's justification.
+pub const SOC: &str = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+/// Contributor here (Lee) needs approval and the approver's justification.
+pub const RG_SECURITY: &str =
+    "/subscriptions/5f2a1c3e-7b4d-4e6f-8a9b-0c1d2e3f4a5b/resourceGroups/rg-security-prod";
+pub const APPROVAL_API: &str = "api-version=2021-01-01-preview";
 
 pub struct Sim {
     pub server: SimServer,
@@ -274,6 +286,46 @@ impl Sim {
         (s, b)
     }
 
+    pub async fn graph_beta(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let (s, b, _) = self
+            .call(
+                method,
+                &format!("{}/beta{path}", self.server.graph_url()),
+                Some(token),
+                body,
+            )
+            .await;
+        (s, b)
+    }
+
+    /// A Graph or ARM token for another user (auto sign-in honours `login_hint`).
+    pub async fn token_as(&self, upn: &str, scopes: &str) -> String {
+        self.sign_in(ELEVATE_CLIENT, scopes, &[("login_hint", upn)])
+            .await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
+    /// `POST /_sim/requests`: the status and body (a request, or the error).
+    pub async fn request_as(&self, body: Value) -> (u16, Value) {
+        let (s, b, _) = self
+            .call(
+                "POST",
+                &format!("{}/_sim/requests", self.server.base_url()),
+                None,
+                Some(body),
+            )
+            .await;
+        (s, b)
+    }
+
     pub async fn control(&self, method: &str, path: &str, body: Value) -> Value {
         let (s, b, _) = self
             .call(
@@ -285,6 +337,13 @@ impl Sim {
             .await;
         assert!(s < 300, "control {path}: {s} {b}");
         b
+    }
+
+    /// A route's request counter (`GET /_sim/counters`).
+    pub async fn count(&self, key: &str) -> u64 {
+        self.control("GET", "counters", json!(null)).await["routes"][key]
+            .as_u64()
+            .unwrap_or(0)
     }
 
     /// Follows every next link of a Graph or ARM collection.
@@ -337,4 +396,31 @@ pub fn rules_of(body: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+// The approver side (tests/approver*.rs).
+pub const ENTRA_APPROVER: &str =
+    "/roleManagement/directory/roleAssignmentScheduleRequests/filterByCurrentUser(on='approver')";
+pub const GROUP_APPROVER: &str = "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/filterByCurrentUser(on='approver')";
+pub const PENDING: &str = "$filter=status eq 'PendingApproval'";
+pub const ROLE_APPROVALS: &str = "/roleManagement/directory/roleAssignmentApprovals";
+pub const GROUP_APPROVALS: &str = "/identityGovernance/privilegedAccess/group/assignmentApprovals";
+
+pub fn value(body: &Value) -> Vec<Value> {
+    body["value"].as_array().cloned().unwrap_or_default()
+}
+
+pub fn find<'a>(items: &'a [Value], id: &str) -> Option<&'a Value> {
+    items.iter().find(|i| i["id"] == id)
+}
+
+/// A pending request made through `_sim/requests`; returns its id.
+pub async fn pending_request(sim: &Sim, body: Value) -> String {
+    let (s, r) = sim.request_as(body).await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (200, Some("PendingApproval")),
+        "{r}"
+    );
+    r["id"].as_str().expect("id").to_string()
 }
