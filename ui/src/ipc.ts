@@ -7,6 +7,8 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { BatchItem } from "./bindings/BatchItem";
 import type { CommandName } from "./bindings/CommandName";
+import type { Decided } from "./bindings/Decided";
+import type { DecisionForm } from "./bindings/DecisionForm";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
 import type { UiEvent } from "./bindings/UiEvent";
@@ -77,6 +79,9 @@ export interface Backend {
   toggleFavorite: (form: ActivationForm) => Promise<void>;
   /** Activates several with one input; one result per key. */
   activateMany: (form: BatchForm) => Promise<BatchItem[]>;
+  /** Approves or denies a request waiting for me; someone deciding first is a result, not an error.
+   *  The section follows as a `view` event. */
+  decide: (form: DecisionForm) => Promise<Decided>;
   openSettings: () => Promise<void>;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
@@ -94,6 +99,7 @@ export const tauriBackend: Backend = {
   signIn: () => call<undefined>("sign_in"),
   toggleFavorite: (form) => call<undefined>("toggle_favorite", { form }),
   activateMany: (form) => call<BatchItem[]>("activate_many", { form }),
+  decide: (form) => call<Decided>("decide", { form }),
   openSettings: () => call<undefined>("open_settings"),
   onView: (handler) => {
     on("view", handler);

@@ -118,7 +118,7 @@ describe("a long list", () => {
 
 describe("a long list: forms, picks and marks", () => {
   const many = Array.from({ length: 2000 }, (_, i) =>
-    assignment({ key: `k${String(i)}`, name: `Role ${String(i).padStart(4, "0")}`, policy: { maxDuration: "PT8H", justification: i === 3, ticket: false, mfa: false, approval: false, authContext: null } }),
+    assignment({ key: `k${String(i)}`, name: `Role ${String(i).padStart(4, "0")}`, policy: { maxDuration: "PT8H", justification: i === 3, ticket: false, mfa: false, approval: false, authContext: null, approverJustification: false } }),
   );
 
   it("keeps the open form, and what it holds, while the list scrolls far away and back", async () => {

@@ -16,6 +16,7 @@ const base: Settings = {
   startAtLogin: false,
   autoActivateFavorites: false,
   keepPopupWarm: false,
+  approvals: false,
 };
 
 function sview(over: Partial<SettingsView> = {}): SettingsView {
@@ -86,6 +87,26 @@ describe("settings", () => {
     await flush();
     expect(b.save).toHaveBeenCalledWith({ ...base, defaultJustification: "on-call", defaultDuration: "2h", reminders: [30, 10], autoActivateFavorites: true, startAtLogin: true });
     expect(r.querySelector(".status")?.textContent).toBe("Saved.");
+  });
+
+  it("shows requests waiting for my approval when the box is ticked, and saves it", async () => {
+    const b = backend({ get: () => Promise.resolve(sview({ settings: { ...base, approvals: true } })) });
+    await mountSettings(r, b);
+    const box = input(r, "approvals");
+    expect(box.type).toBe("checkbox");
+    expect(box.checked).toBe(true);
+    const label = box.closest("label");
+    expect(label?.textContent).toContain("Show requests waiting for my approval");
+    expect(label?.querySelector("small")?.textContent).toBe("Looks every 2 minutes while Elevate runs; no extra permission is needed beyond what activation uses.");
+    submit(r);
+    await flush();
+    expect(b.save).toHaveBeenLastCalledWith({ ...base, approvals: true });
+    // The saved view is rendered anew: the box is a new one, still ticked.
+    expect(input(r, "approvals").checked).toBe(true);
+    input(r, "approvals").checked = false;
+    submit(r);
+    await flush();
+    expect(b.save).toHaveBeenLastCalledWith(base);
   });
 
   it("refuses bad reminders before sending, and shows the backend's refusal with its limit", async () => {

@@ -1,5 +1,6 @@
 // The settings window: account(s), tenant and cloud, defaults, reminders, start at login,
-// auto-activate favorites, keep popup warm. The backend checks every value again.
+// auto-activate favorites, keep popup warm, requests waiting for my approval. The backend
+// checks every value again.
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
 import { toErrorPayload } from "./ipc";
@@ -109,10 +110,16 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
       check("autoActivateFavorites", "Activate favorites at start", s.autoActivateFavorites, "Those needing approval, a step-up or input are listed for you instead."),
       check("keepPopupWarm", "Keep the popup warm", s.keepPopupWarm, "Opens instantly, at the cost of about 300 MiB of memory all day."),
     );
+    const approvals = el(
+      "section",
+      { "aria-label": "Approvals" },
+      el("h2", {}, "Approvals"),
+      check("approvals", "Show requests waiting for my approval", s.approvals, "Looks every 2 minutes while Elevate runs; no extra permission is needed beyond what activation uses."),
+    );
     const save = el("button", { type: "submit", class: "primary" }, "Save");
     const close = el("button", { type: "button", class: "secondary" }, "Close");
     close.addEventListener("click", () => void backend.close());
-    const form = el("form", { "aria-label": "Settings" }, tenant, defaults, behaviour, el("div", { class: "row" }, save, close), status);
+    const form = el("form", { "aria-label": "Settings" }, tenant, defaults, behaviour, approvals, el("div", { class: "row" }, save, close), status);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const data = new FormData(form);
@@ -136,6 +143,7 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
         startAtLogin: data.get("startAtLogin") !== null,
         autoActivateFavorites: data.get("autoActivateFavorites") !== null,
         keepPopupWarm: data.get("keepPopupWarm") !== null,
+        approvals: data.get("approvals") !== null,
       };
       save.disabled = true;
       void backend.save(next).then(

@@ -1,8 +1,11 @@
-// Fixtures shared by the popup's tests: assignments, views, a fake backend (with `emit`
-// standing for the app's `view` event) and a fresh root element. Not part of the app.
+// Fixtures shared by the popup's tests: assignments, approvals, views, a fake backend (with
+// `emit` standing for the app's `view` event) and a fresh root element. Not part of the app.
 import { vi } from "vitest";
+import type { Approval } from "./bindings/Approval";
+import type { ApprovalsView } from "./bindings/ApprovalsView";
 import type { Assignment } from "./bindings/Assignment";
 import type { BatchForm } from "./bindings/BatchForm";
+import type { DecisionForm } from "./bindings/DecisionForm";
 import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 
@@ -23,7 +26,7 @@ export function assignment(over: Partial<Assignment>): Assignment {
     endDateTime: null,
     eligibilityScheduleId: null,
     requestId: null,
-    policy: { maxDuration: "PT8H", justification: false, ticket: false, mfa: false, approval: false, authContext: null },
+    policy: { maxDuration: "PT8H", justification: false, ticket: false, mfa: false, approval: false, authContext: null, approverJustification: false },
     ...over,
   };
 }
@@ -33,7 +36,7 @@ export const items: Assignment[] = [
   assignment({
     key: "sec",
     name: "Security Administrator",
-    policy: { maxDuration: "PT4H", justification: true, ticket: true, mfa: true, approval: false, authContext: null },
+    policy: { maxDuration: "PT4H", justification: true, ticket: true, mfa: true, approval: false, authContext: null, approverJustification: false },
   }),
   assignment({
     key: "contrib",
@@ -45,6 +48,36 @@ export const items: Assignment[] = [
   assignment({ key: "ga", name: "Global Administrator", status: "pendingApproval", requestId: "req-1" }),
 ];
 
+/** Approvals turned off (the default): no section. */
+export const noApprovals: ApprovalsView = { enabled: false, items: [], failures: [], decided: [], checkedAt: null };
+
+export function approval(over: Partial<Approval>): Approval {
+  const requestId = over.requestId ?? "req-a";
+  return {
+    key: `${over.plane ?? "entraRole"}:${requestId}`,
+    plane: "entraRole",
+    requestId,
+    approvalId: requestId,
+    requester: { id: "u-megan", displayName: "Megan Bowen", userPrincipalName: "megan@contoso.example" },
+    name: "Security Administrator",
+    targetId: "role-sec",
+    access: null,
+    scope: { id: "/", displayName: "Directory", type: "directory" },
+    kind: "activate",
+    justification: null,
+    ticketNumber: null,
+    ticketSystem: null,
+    created: "2026-11-23T11:00:00Z",
+    start: null,
+    duration: "PT2H",
+    end: null,
+    expires: "2026-11-24T11:00:00Z",
+    decidable: "yes",
+    approverJustification: false,
+    ...over,
+  };
+}
+
 export function view(list: Assignment[] = items): View {
   return {
     account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
@@ -54,6 +87,7 @@ export function view(list: Assignment[] = items): View {
     activating: [],
     focus: null,
     notices: [],
+    approvals: noApprovals,
   };
 }
 
@@ -69,6 +103,9 @@ export function backend(over: Partial<Backend> = {}): Backend {
     signIn: vi.fn(() => Promise.resolve()),
     toggleFavorite: vi.fn(() => Promise.resolve()),
     activateMany: vi.fn((form: BatchForm) => Promise.resolve(form.keys.map((key) => ({ key, outcome: { state: "active" as const, requestId: key, status: "Provisioned", reconciled: false }, error: null })))),
+    decide: vi.fn((form: DecisionForm) =>
+      Promise.resolve({ key: form.key, verdict: form.verdict, state: "recorded" as const, result: form.verdict === "approve" ? "approved" : "denied", by: null, message: `Request ${form.verdict === "approve" ? "approved" : "denied"}.` }),
+    ),
     openSettings: vi.fn(() => Promise.resolve()),
     onView: () => undefined,
     onError: () => undefined,

@@ -4,7 +4,7 @@ import type { BatchForm } from "./bindings/BatchForm";
 import type { View } from "./bindings/View";
 import { ElevateError, toErrorPayload } from "./ipc";
 import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
-import { NOW, assignment, backend, flush, items, root, view, withEvents } from "./testkit";
+import { NOW, assignment, backend, flush, items, noApprovals, root, view, withEvents } from "./testkit";
 import { MARK_VIEW_APPLIED, mount } from "./view";
 
 describe("model", () => {
@@ -26,7 +26,7 @@ describe("model", () => {
     expect(badges(items[1]?.policy ?? null)).toEqual(["max 4 h", "justification", "ticket", "MFA"]);
     expect(timeLeft("2026-11-23T12:45:00Z", NOW)).toBe("45 min left");
     expect(timeLeft(null, NOW)).toBe("permanent");
-    expect(durationChoices({ maxDuration: "PT3H", justification: false, ticket: false, mfa: false, approval: false, authContext: null })).toEqual([30, 60, 120, 180]);
+    expect(durationChoices({ maxDuration: "PT3H", justification: false, ticket: false, mfa: false, approval: false, authContext: null, approverJustification: false })).toEqual([30, 60, 120, 180]);
   });
 });
 
@@ -178,7 +178,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [] };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals };
     const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
     const signIn = vi.fn(() => {
       emit(view());

@@ -1,8 +1,10 @@
 // Owns the popup's frame and its wiring: header, search, banner, footer; the one `apply(view)`
 // every View goes through (the one pulled at mount, then each `view` event); the keyboard;
 // the countdown; and the marks `make bench` reads. The list, rows, forms and batch bar are
-// in list.ts, rows.ts, forms.ts and batch.ts; the state in state.ts.
+// in list.ts, rows.ts, forms.ts and batch.ts; the "To approve" section in approvals.ts; the
+// state in state.ts.
 import type { View } from "./bindings/View";
+import { createApprovals } from "./approvals";
 import { createBatch } from "./batch";
 import { el, errorView, mark, markNextFrame } from "./dom";
 import { createForms } from "./forms";
@@ -27,12 +29,15 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   const batchBar = el("div", { class: "batch", "aria-label": "Selected assignments" });
   const account = el("span", { class: "account" });
   const banner = el("div", { class: "banner" });
+  // Outside the windowed list: its rows keep one height.
+  const toApprove = el("section", { class: "approvals" });
   const ul = el("ul", { class: "list", role: "listbox", "aria-label": "Assignments" });
   const footer = el("footer", {}, "…");
   root.replaceChildren(
     el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, gear, close),
     search,
     banner,
+    toApprove,
     batchBar,
     ul,
     footer,
@@ -67,6 +72,8 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       form: (a) => forms.form(a),
     },
   });
+
+  const approvals = createApprovals(toApprove, backend, now);
 
   const showError = (error: unknown): void => {
     bannerFor = null; // the next view replaces it
@@ -112,10 +119,12 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   const apply = (view: View): void => {
     state.view = view;
     render();
+    approvals.render(view.approvals);
     renderBanner(view);
     account.textContent = view.account?.username ?? "";
-    // A view names the item to open the form on; the same request repeated is opened once.
-    if (view.focus !== null && view.focus !== lastFocus) focusOn(view.focus);
+    // A view names the item to open the form on, or the approval to decide (its field); the
+    // same request repeated is opened once.
+    if (view.focus !== null && view.focus !== lastFocus && !approvals.focus(view.focus)) focusOn(view.focus);
     lastFocus = view.focus;
     mark(MARK_VIEW_APPLIED);
   };
@@ -145,7 +154,8 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       }
       return;
     }
-    const inForm = event.target instanceof HTMLElement && event.target.closest("form") !== null;
+    // Keys typed in a form or in the "To approve" section are theirs, not the list's.
+    const inForm = event.target instanceof HTMLElement && event.target.closest("form, section.approvals") !== null;
     if (inForm) return;
     const items = shown(state);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -168,7 +178,10 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       }
     }
   });
-  setInterval(list.tick, 30_000);
+  setInterval(() => {
+    list.tick();
+    approvals.tick();
+  }, 30_000);
   search.focus();
 
   try {

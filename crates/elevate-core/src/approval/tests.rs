@@ -47,19 +47,19 @@ fn not_pending_own_and_extend_requests_are_told_apart() {
         Plane::EntraRole,
         "D96EA738-3B95-4AE7-9E19-78A083066D5B",
     )
-    .unwrap();
+    .expect("parses");
     assert_eq!(own.decidable, Decidable::OwnRequest);
     for action in ["selfExtend", "SelfRenew"] {
         let mut e = documented_entra();
         e["action"] = json!(action);
-        let a = graph(&e, Plane::EntraRole, ME).unwrap();
+        let a = graph(&e, Plane::EntraRole, ME).expect("parses");
         assert_eq!(a.decidable, Decidable::PortalOnly, "{action}");
     }
     let mut lower = documented_entra();
     lower["status"] = json!("pendingapproval");
     lower["action"] = json!("selfactivate");
     assert_eq!(
-        graph(&lower, Plane::EntraRole, ME).unwrap().kind,
+        graph(&lower, Plane::EntraRole, ME).expect("parses").kind,
         RequestKind::Activate
     );
     assert_eq!(RequestKind::parse("selfDeactivate"), RequestKind::Other);
@@ -71,7 +71,7 @@ fn a_group_request_carries_access_and_the_expanded_names() {
         "principalId":"p1","accessId":"owner","groupId":"g1","justification":"on call","createdDateTime":"2026-11-29T10:00:00Z",
         "group":{"id":"g1","displayName":"SOC"},"principal":{"id":"p1","displayName":"Megan Bowen","userPrincipalName":"megan@contoso.example"},
         "scheduleInfo":{"startDateTime":"2026-11-29T10:00:00Z","expiration":{"type":"afterDuration","duration":"PT2H"}}});
-    let a = graph(&item, Plane::Group, ME).unwrap();
+    let a = graph(&item, Plane::Group, ME).expect("parses");
     assert_eq!(a.access, Some(Access::Owner));
     assert_eq!(a.label(), "SOC (owner)");
     assert_eq!(a.requester.name(), "Megan Bowen");
@@ -93,7 +93,7 @@ fn an_arm_request_takes_the_guid_of_its_approval_path() {
         "expandedProperties":{"principal":{"id":"p2","displayName":"Lee Gu","email":"lee@contoso.example","type":"User"},
             "roleDefinition":{"id":"x","displayName":"Owner","type":"BuiltInRole"},
             "scope":{"id":"/subscriptions/s1","displayName":"Prod","type":"subscription"}}}});
-    let a = azure(&item, ME).unwrap();
+    let a = azure(&item, ME).expect("parses");
     assert_eq!(a.approval_id, "abc-123");
     assert_eq!(a.key, "azureResource:abc-123");
     assert_eq!(a.request_id, "r1");
