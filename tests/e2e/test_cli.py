@@ -227,7 +227,10 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         assert init["serverInfo"]["name"] == "elevate"
         mcp.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
-        assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate"}
+        assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate",
+                              "list_pending_approvals", "decide_approval"}
+        assert tools["list_pending_approvals"]["annotations"]["readOnlyHint"] is True
+        assert tools["decide_approval"]["annotations"]["destructiveHint"] is True
         assert "justification" in tools["activate"]["inputSchema"]["properties"]
         assert tools["activate"]["annotations"]["destructiveHint"] is True
         assert tools["deactivate"]["annotations"]["destructiveHint"] is True
@@ -256,6 +259,61 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         assert err and "5 minutes" in text
         err, text = mcp.call("list_eligible", plane="mars")
         assert err and "unknown plane" in text
+
+        # Approvals: listing is read only; deciding is off unless the config turns it on.
+        made = cli.sim.control("POST", "requests", {"user": "lee@contoso.example", "plane": "entra",
+                                                     "role": "Conditional Access Administrator", "justification": "CA change"})
+        err, text = mcp.call("list_pending_approvals")
+        assert not err, text
+        waiting = json.loads(text)["approvals"]
+        assert any(a["requestId"] == made["id"] and a["requester"]["displayName"] == "Lee Gu" for a in waiting)
+        err, text = mcp.call("decide_approval", id=made["id"], decision="approve", justification="agent says ok")
+        assert err and "allow_mcp_decisions" in text and "[policy]" in text, text
+        assert cli.sim.control("GET", "counters")["routes"].get("graph.roleAssignmentApprovals.decide", 0) == 0
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_approvals_list_approve_and_deny_with_stable_json_and_exit_codes(cli: Cli) -> None:
+    signed_in(cli)
+    assert cli("approvals", "list").stdout.strip() == "Nothing waits for your decision."
+    entra = cli.sim.control("POST", "requests", {"user": "lee@contoso.example", "plane": "entra",
+                                                  "role": "Conditional Access Administrator",
+                                                  "justification": "CA change CHG-9", "duration": "PT2H"})
+    group = cli.sim.control("POST", "requests", {"user": "lee@contoso.example", "plane": "group",
+                                                  "group": "SOC Analysts", "access": "owner", "justification": "incident"})
+    azure = cli.sim.control("POST", "requests", {"user": "megan@contoso.example", "plane": "azure", "role": "Owner",
+                                                  "scope": "/subscriptions/5f2a1c3e-7b4d-4e6f-8a9b-0c1d2e3f4a5b",
+                                                  "justification": "release"})
+    listed = cli.json("approvals", "list")
+    assert listed["failures"] == []
+    by_request = {a["requestId"]: a for a in listed["approvals"]}
+    first = by_request[entra["id"]]
+    assert first["plane"] == "entraRole" and first["name"] == "Conditional Access Administrator"
+    assert first["requester"]["displayName"] == "Lee Gu" and first["duration"] == "PT2H"
+    assert first["decidable"] == "yes" and first["expires"]
+    assert by_request[group["id"]]["approverJustification"] is True
+    assert {a["plane"] for a in listed["approvals"]} == {"entraRole", "group", "azureResource"}
+    assert len(cli.json("approvals", "list", "--plane", "azure")["approvals"]) == 1
+    table = cli("approvals", "list").stdout
+    assert "REQUESTER" in table and "Lee Gu" in table and "justification required" in table
+
+    # The policy wants the approver's words: refused before sending, exit 3.
+    out = cli("approvals", "approve", group["id"])
+    assert out.returncode == 3 and "justification" in out.stderr, out.stderr
+    out = cli("approvals", "approve", first["key"], "--justification", "CAB approved", "--json")
+    assert out.returncode == 0, out.stderr
+    decided = json.loads(out.stdout)
+    assert decided["state"] == "recorded" and decided["verdict"] == "approve"
+    out = cli("approvals", "deny", group["id"], "-j", "use the runbook")
+    assert out.returncode == 0 and "denied" in out.stderr, out.stderr
+    # Someone else first: said as that, exit 0; a name that waits for nothing: exit 2.
+    cli.sim.control("POST", f"approvals/{azure['id']}/approve")
+    out = cli("approvals", "deny", by_request[azure["id"]]["key"], "-j", "too late", "--json")
+    assert out.returncode == 0, out.stderr
+    late = json.loads(out.stdout)
+    assert late["state"] == "alreadyDecided" and late["result"] == "approved", late
+    assert cli("approvals", "approve", "no-such-request").returncode == 2
+    history = cli.json("history")
+    assert [h["action"] for h in history if h["action"] in ("approve", "deny")] == ["approve", "deny"]

@@ -262,6 +262,8 @@ pub struct Step {
     /// Normalised lower case: `inprogress`, `completed`, `expired`...
     pub status: String,
     pub reviewed_by: Option<String>,
+    /// Graph `reviewedBy.id`, ARM `reviewedBy.principalId`.
+    pub reviewed_by_id: Option<String>,
 }
 
 impl Step {
@@ -319,6 +321,7 @@ pub fn steps(approval: &Value) -> Vec<Step> {
                 reviewed_by: s(&by["displayName"])
                     .or_else(|| s(&by["principalName"]))
                     .or_else(|| s(&by["userPrincipalName"])),
+                reviewed_by_id: s(&by["id"]).or_else(|| s(&by["principalId"])),
             })
         })
         .collect()

@@ -168,8 +168,14 @@ async fn an_entra_request_from_another_user_is_listed_whole_and_approved() {
         .all(|x| x.key != a.key));
     let again =
         t.e.decide(made["id"].as_str().expect("present"), Verdict::Deny, None)
-            .await;
-    assert!(matches!(again, Err(Error::InvalidInput(_))), "{again:?}");
+            .await
+            .expect("a result");
+    assert_eq!(again.state, DecisionState::AlreadyDecided);
+    assert!(
+        again.message.contains("already approved by you"),
+        "{}",
+        again.message
+    );
 }
 
 #[tokio::test]
@@ -209,6 +215,31 @@ async fn another_approver_first_is_a_result_not_an_error() {
     assert_eq!(d.result.as_deref(), Some("denied"));
     assert!(d.message.contains("already denied"), "{}", d.message);
     assert_eq!(cached.approval_id, approval.to_ascii_lowercase());
+    // Asked afresh (elevatectl), by key or by the bare approval id: the same answer.
+    for id in [a.key.clone(), approval.clone()] {
+        let d =
+            t.e.decide(&id, Verdict::Approve, Some("ok"))
+                .await
+                .expect("a result");
+        assert_eq!(
+            d.state,
+            DecisionState::AlreadyDecided,
+            "{id}: {}",
+            d.message
+        );
+        assert!(
+            d.message.contains("already denied by Administrator"),
+            "{}",
+            d.message
+        );
+    }
+    let unknown =
+        t.e.decide("0000-not-a-request", Verdict::Approve, None)
+            .await;
+    assert!(
+        matches!(unknown, Err(Error::InvalidInput(_))),
+        "{unknown:?}"
+    );
     assert_eq!(
         t.count("arm.roleAssignmentApprovals.decide"),
         0,

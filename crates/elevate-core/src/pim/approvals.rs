@@ -208,6 +208,88 @@ impl Pim {
         Ok(approval::steps(&body))
     }
 
+    /// A request no longer waiting for me, looked up by its id (or key): who decided it, or
+    /// that it expired. None when no plane knows it as an approval. Graph roles and groups
+    /// share the request id as the approval id; ARM names approvals by their GUID.
+    pub async fn look_up_settled(&self, id: &str, verdict: Verdict) -> Option<Decided> {
+        let (planes, bare) = match id.split_once(':') {
+            Some((prefix, rest)) => {
+                let plane = Plane::ALL.into_iter().find(|p| {
+                    crate::model::Assignment::key_prefix(*p)
+                        .trim_end_matches(':')
+                        .eq_ignore_ascii_case(prefix)
+                })?;
+                (vec![plane], rest.to_string())
+            }
+            None => (Plane::ALL.to_vec(), id.to_string()),
+        };
+        if bare.is_empty() || !bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return None;
+        }
+        for plane in planes {
+            let probe = Approval {
+                key: format!(
+                    "{}{}",
+                    crate::model::Assignment::key_prefix(plane),
+                    bare.to_ascii_lowercase()
+                ),
+                plane,
+                request_id: bare.clone(),
+                approval_id: bare.clone(),
+                requester: approval::Requester {
+                    id: String::new(),
+                    display_name: None,
+                    user_principal_name: None,
+                },
+                name: format!("request {bare}"),
+                target_id: String::new(),
+                access: None,
+                scope: crate::model::Scope {
+                    id: String::new(),
+                    display_name: String::new(),
+                    kind: String::new(),
+                },
+                kind: approval::RequestKind::Other,
+                justification: None,
+                ticket_number: None,
+                ticket_system: None,
+                created: None,
+                start: None,
+                duration: None,
+                end: None,
+                expires: None,
+                decidable: Decidable::Yes,
+                approver_justification: None,
+            };
+            let Ok(token) = self.session.token(Self::resource_of(&probe), None).await else {
+                continue;
+            };
+            if let Ok(steps) = self.read_steps(&probe, &token).await {
+                if steps.is_empty() || steps.iter().any(Step::open) {
+                    continue;
+                }
+                // Decided by me earlier (another window, another run): say so.
+                let me = self.me().ok();
+                let steps: Vec<Step> = steps
+                    .into_iter()
+                    .map(|mut st| {
+                        if me.is_some()
+                            && st.reviewed_by_id.as_deref().map(str::to_ascii_lowercase)
+                                == me.as_deref().map(str::to_ascii_lowercase)
+                        {
+                            st.reviewed_by = Some("you".into());
+                        }
+                        st
+                    })
+                    .collect();
+                if let Ok(d) = settled(&probe, verdict, &steps, false) {
+                    return Some(d);
+                }
+            }
+        }
+        None
+    }
+
     /// Approves or denies. Own and extend/renew requests are refused before the network;
     /// someone deciding first (409, or a step already reviewed) is [`DecisionState::AlreadyDecided`].
     pub async fn decide(
@@ -441,6 +523,20 @@ fn recorded(a: &Approval, verdict: Verdict, reconciled: bool) -> Decided {
     }
 }
 
+/// "Lee Gu's activation of SOC Analysts (owner)", or "Request 9f2b…" when only its id is known.
+fn subject(a: &Approval) -> String {
+    if a.requester.id.is_empty() {
+        format!("Request {}", a.request_id)
+    } else {
+        format!(
+            "{}'s {} of {}",
+            a.requester.name(),
+            a.kind.label(),
+            a.label()
+        )
+    }
+}
+
 fn already(a: &Approval, verdict: Verdict, result: Option<String>, by: Option<String>) -> Decided {
     let what = match (&result, &by) {
         (Some(r), Some(b)) => format!("already {r} by {b}"),
@@ -451,12 +547,7 @@ fn already(a: &Approval, verdict: Verdict, result: Option<String>, by: Option<St
         key: a.key.clone(),
         verdict,
         state: DecisionState::AlreadyDecided,
-        message: format!(
-            "{}'s {} of {}: {what}; nothing to do.",
-            a.requester.name(),
-            a.kind.label(),
-            a.label()
-        ),
+        message: format!("{}: {what}; nothing to do.", subject(a)),
         result,
         by,
     }
@@ -470,10 +561,8 @@ fn expired_result(a: &Approval, verdict: Verdict) -> Decided {
         result: None,
         by: None,
         message: format!(
-            "{}'s {} of {} expired: requests wait {} hours for an approver; they must ask again.",
-            a.requester.name(),
-            a.kind.label(),
-            a.label(),
+            "{} expired: requests wait {} hours for an approver; they must ask again.",
+            subject(a),
             approval::APPROVAL_WINDOW_HOURS
         ),
     }

@@ -300,7 +300,18 @@ impl Elevate {
                 justification.chars().count()
             )));
         }
-        let a = self.find_approval(id).await?;
+        let a = match self.find_approval(id).await {
+            Ok(a) => a,
+            Err(e @ Error::InvalidInput(_)) => {
+                // Not waiting any more: say who decided it (or that it expired) when a plane
+                // knows it; otherwise the error names what to do.
+                return match self.pim.look_up_settled(id, verdict).await {
+                    Some(d) => Ok(d),
+                    None => Err(e),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let out = self.pim.decide(&a, verdict, &justification).await;
         self.record_decision(&a, verdict, &justification, &out);
         if let Ok(d) = &out {
