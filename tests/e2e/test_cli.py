@@ -316,4 +316,5 @@ def test_approvals_list_approve_and_deny_with_stable_json_and_exit_codes(cli: Cl
     assert late["state"] == "alreadyDecided" and late["result"] == "approved", late
     assert cli("approvals", "approve", "no-such-request").returncode == 2
     history = cli.json("history")
-    assert [h["action"] for h in history if h["action"] in ("approve", "deny")] == ["approve", "deny"]
+    decisions = [(h["action"], h["outcome"]) for h in history if h["action"] in ("approve", "deny")]
+    assert decisions == [("approve", "policy"), ("approve", "recorded"), ("deny", "recorded")], decisions
