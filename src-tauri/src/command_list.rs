@@ -13,6 +13,7 @@
     "toggle_favorite",
     "activate_many",
     "decide",
+    "open_in_portal",
     "open_settings",
     "close_settings",
     "settings_get",

@@ -38,6 +38,12 @@ pub async fn refresh<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
     Ok(())
 }
 
+/// Opens the Azure portal's approvals page for a request only the portal can decide.
+#[tauri::command]
+pub async fn open_in_portal<R: Runtime>(app: AppHandle<R>, key: String) -> Reply<()> {
+    Ok(Slot::ready(&app).await?.open_in_portal(&key).await?)
+}
+
 /// Approves or denies a request waiting for me.
 #[tauri::command]
 pub async fn decide<R: Runtime>(app: AppHandle<R>, form: DecisionForm) -> Reply<Decided> {

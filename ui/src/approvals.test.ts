@@ -230,13 +230,29 @@ describe("to approve", () => {
     expect(button(r, "deny-group:req-2").textContent).toBe("Deny");
   });
 
-  it("offers no buttons for a request only the Azure portal can decide, and says where", async () => {
-    await mount(r, backend({ view: () => Promise.resolve(withApprovals()) }), () => NOW);
+  it("offers no decision for a request only the Azure portal can decide, says where, and opens it", async () => {
+    const b = backend({ view: () => Promise.resolve(withApprovals()) });
+    await mount(r, b, () => NOW);
     const item = must(r, `approval-${anon.key}`);
-    expect(item.querySelectorAll("button, input")).toHaveLength(0);
+    expect(item.querySelectorAll("input")).toHaveLength(0);
     expect(q(r, `approve-${anon.key}`)).toBeNull();
     expect(q(r, `deny-${anon.key}`)).toBeNull();
     expect(item.querySelector(".note")?.textContent).toContain("Extend and renew requests can only be approved in the Azure portal (PIM › Approve requests)");
+    must(r, `portal-${anon.key}`).click();
+    expect(b.openInPortal).toHaveBeenCalledWith(anon.key);
+    expect(b.decide).not.toHaveBeenCalled();
+  });
+
+  it("says so next to the request when the portal cannot be opened", async () => {
+    const b = backend({
+      view: () => Promise.resolve(withApprovals()),
+      openInPortal: vi.fn(() => Promise.reject(new ElevateError({ code: "io", message: "no browser could be started" }))),
+    });
+    await mount(r, b, () => NOW);
+    must(r, `portal-${anon.key}`).click();
+    await vi.waitFor(() => {
+      expect(q(r, `approval-error-${anon.key}`)?.textContent).toBe("no browser could be started");
+    });
   });
 
   it("says which plane's list failed, one line each, even with nothing to approve", async () => {

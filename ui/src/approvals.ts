@@ -217,7 +217,13 @@ export function createApprovals(section: HTMLElement, backend: Backend, now: () 
     let approve: HTMLButtonElement | null = null;
     let deny: HTMLButtonElement | null = null;
     if (a.decidable === "portalOnly") {
-      node.append(el("p", { class: "note" }, PORTAL_ONLY_NOTE));
+      const link = el("button", { type: "button", class: "link", "data-testid": `portal-${a.key}` }, "Open the Azure portal");
+      link.addEventListener("click", () => {
+        backend.openInPortal(a.key).catch((err: unknown) => {
+          link.replaceWith(errorLine(a.key, toErrorPayload(err)));
+        });
+      });
+      node.append(el("p", { class: "note" }, PORTAL_ONLY_NOTE, " ", link));
     } else {
       const required = a.approverJustification === true;
       field = el("input", { name: "justification", autocomplete: "off", maxlength: "500", "data-testid": `approval-justification-${a.key}` });

@@ -82,6 +82,7 @@ export interface Backend {
   /** Approves or denies a request waiting for me; someone deciding first is a result, not an error.
    *  The section follows as a `view` event. */
   decide: (form: DecisionForm) => Promise<Decided>;
+  openInPortal: (key: string) => Promise<undefined>;
   openSettings: () => Promise<void>;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
@@ -100,6 +101,7 @@ export const tauriBackend: Backend = {
   toggleFavorite: (form) => call<undefined>("toggle_favorite", { form }),
   activateMany: (form) => call<BatchItem[]>("activate_many", { form }),
   decide: (form) => call<Decided>("decide", { form }),
+  openInPortal: (key) => call<undefined>("open_in_portal", { key }),
   openSettings: () => call<undefined>("open_settings"),
   onView: (handler) => {
     on("view", handler);

@@ -106,6 +106,7 @@ export function backend(over: Partial<Backend> = {}): Backend {
     decide: vi.fn((form: DecisionForm) =>
       Promise.resolve({ key: form.key, verdict: form.verdict, state: "recorded" as const, result: form.verdict === "approve" ? "approved" : "denied", by: null, message: `Request ${form.verdict === "approve" ? "approved" : "denied"}.` }),
     ),
+    openInPortal: vi.fn(() => Promise.resolve(undefined)),
     openSettings: vi.fn(() => Promise.resolve()),
     onView: () => undefined,
     onError: () => undefined,

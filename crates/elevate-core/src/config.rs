@@ -24,6 +24,15 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    /// The Azure portal of the cloud (a custom cloud is taken as the public one).
+    pub fn portal(self) -> &'static str {
+        match self {
+            Cloud::Public | Cloud::Custom => "https://portal.azure.com",
+            Cloud::Usgov => "https://portal.azure.us",
+            Cloud::China => "https://portal.azure.cn",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Cloud, Error> {
         match s.trim().to_ascii_lowercase().as_str() {
             "public" | "global" | "azurecloud" => Ok(Cloud::Public),

@@ -321,6 +321,11 @@ async fn own_and_extend_requests_are_refused_before_anything_is_sent() {
             .await
             .expect_err("extend");
     assert!(matches!(e2, Error::Unsupported(_)), "{e2:?}");
+    // Where it can be decided: the portal's approvals page of its plane.
+    assert_eq!(
+        t.e.portal_url(ext),
+        "https://portal.azure.com/#view/Microsoft_Azure_PIMCommon/ApproveRequestMenuBlade/~/aadmigratedroles"
+    );
     assert!(e2.to_string().contains("portal"), "{e2}");
     assert_eq!(t.count("graph.roleAssignmentApprovals.decide"), 0);
     assert_eq!(t.count("graph.roleAssignmentApprovals.get"), 0);

@@ -297,6 +297,11 @@ impl Session {
         Ok(Secret::new(token.access_token().secret().clone()))
     }
 
+    /// Opens a URL in the user's browser (the same opener sign-in uses).
+    pub fn open_url(&self, url: &str) -> Result<(), Error> {
+        self.opener.open(url)
+    }
+
     /// Drops every cached access token (another account, or none, is next).
     pub(super) async fn forget_tokens(&self) {
         for slot in self.slots.values() {

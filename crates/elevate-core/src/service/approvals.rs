@@ -106,6 +106,26 @@ impl Elevate {
             .any(|a| a.key == key)
     }
 
+    /// The portal's "Approve requests" page for the plane of an approval (extend and renew
+    /// requests are decided there only).
+    pub fn portal_url(&self, a: &Approval) -> String {
+        let blade = match a.plane {
+            Plane::EntraRole => "aadmigratedroles",
+            Plane::Group => "aadgroup",
+            Plane::AzureResource => "azurerbac",
+        };
+        format!(
+            "{}/#view/Microsoft_Azure_PIMCommon/ApproveRequestMenuBlade/~/{blade}",
+            self.session().cfg.cloud.portal()
+        )
+    }
+
+    /// Opens the portal's approvals page for `key` in the browser.
+    pub async fn open_in_portal(&self, key: &str) -> Result<(), Error> {
+        let a = self.find_approval(key).await?;
+        self.session().open_url(&self.portal_url(&a))
+    }
+
     /// Refresh as the user asks for it (the tray's Refresh, the popup's): the assignments,
     /// and the approvals at once.
     pub async fn refresh_all(self: &Arc<Self>) -> crate::app::View {

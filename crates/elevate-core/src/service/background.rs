@@ -105,8 +105,9 @@ impl Elevate {
                 ticker.tick();
             }
         });
-        tokio::spawn(self.clone().approvals_loop());
         self.refresh().await;
+        // After the first refresh, so the first look does not slow the first list down.
+        tokio::spawn(self.clone().approvals_loop());
         self.auto_activate().await;
         let mut last = tokio::time::Instant::now();
         loop {
