@@ -10,6 +10,7 @@ use elevate_core::{Elevate, Error};
 use serde_json::json;
 
 use crate::args::ApprovalsCommand;
+use crate::output;
 use crate::output::{grid, plane_name, OK, SERVICE};
 
 pub async fn run(e: &Arc<Elevate>, cmd: ApprovalsCommand) -> Result<u8, Error> {
@@ -17,19 +18,13 @@ pub async fn run(e: &Arc<Elevate>, cmd: ApprovalsCommand) -> Result<u8, Error> {
         ApprovalsCommand::List { plane, json } => {
             let planes: Vec<_> = plane.map(|p| p.plane()).into_iter().collect();
             let pending = e.pending_approvals(&planes).await?;
-            if json {
+            if output::wants_data(json) {
                 let failures: Vec<_> = pending
                     .failures
                     .iter()
                     .map(|f| json!({"plane": f.plane, "error": f.error}))
                     .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({"approvals": pending.items, "failures": failures})
-                    )
-                    .unwrap_or_default()
-                );
+                output::print_data(&json!({"approvals": pending.items, "failures": failures}));
             } else {
                 let now = Utc::now();
                 if pending.items.is_empty() {
@@ -117,8 +112,8 @@ async fn decide(
     json: bool,
 ) -> Result<u8, Error> {
     let d = e.decide(id, verdict, justification.as_deref()).await?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+    if output::wants_data(json) {
+        output::print_data(&d);
     } else {
         eprintln!("{}", d.message);
     }

@@ -15,8 +15,18 @@ pub struct Cli {
     /// Show Microsoft error codes and request ids.
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Output: table (text for people), json or yaml. `--json` is `-o json`.
+    #[arg(long, short = 'o', global = true, value_enum)]
+    pub output: Option<Format>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Yaml,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,6 +151,29 @@ pub enum Command {
     Favorites {
         #[command(subcommand)]
         action: FavoritesCommand,
+    },
+    /// PIM events: the tenant's audit log (needs a reader role) merged with this machine's history.
+    Audit {
+        /// How far back: 7d, 24h, a date (2026-11-01); the tenant keeps 30 days.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Who did it or whom it was for: UPN, name or object id.
+        #[arg(long)]
+        user: Option<String>,
+        /// Part of a role or group name.
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long, value_enum)]
+        plane: Option<PlaneArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Role definitions per plane (Entra directory roles, group member/owner, Azure roles).
+    Roles {
+        #[arg(long, value_enum)]
+        plane: Option<PlaneArg>,
+        #[arg(long)]
+        json: bool,
     },
     /// Requests from others waiting for your decision: list, approve, deny.
     Approvals {

@@ -4,6 +4,7 @@
 
 mod approvals;
 mod args;
+mod audit;
 mod mcp;
 mod ops;
 mod output;

@@ -19,6 +19,64 @@ pub struct ListArgs {
     /// Only one plane: `entra`, `group` or `azure`.
     #[serde(default)]
     pub plane: Option<String>,
+    /// `elevate` (default: the CLI's JSON) or `compat`: the shape of the PIM MCP server
+    /// Elevate replaces, `{"assignments": [{type, name, id, role, memberType, status, endTime}]}`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// A duration as the replaced PIM MCP server took it (a number of hours) or as Elevate
+/// takes it (`90m`, `2h`, `PT2H`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DurationArg {
+    Hours(f64),
+    Text(String),
+}
+
+impl DurationArg {
+    /// The duration as Elevate's parser reads it; hours become whole minutes.
+    fn text(&self) -> Result<String, Error> {
+        match self {
+            DurationArg::Text(t) => Ok(t.clone()),
+            DurationArg::Hours(h) if h.is_finite() && *h > 0.0 && *h <= 24.0 * 3650.0 => {
+                Ok(format!("PT{}M", (h * 60.0).round() as u64))
+            }
+            DurationArg::Hours(h) => Err(Error::InvalidInput(format!(
+                "duration {h}: a number of hours must be above 0 (e.g. 1.5), or write 90m, 2h or PT2H"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct PolicyArgs {
+    /// Role or group name or id, as for `activate`.
+    pub name: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct AuditArgs {
+    /// How far back: 7d (default), 24h, a date; the tenant keeps 30 days.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Who did it or whom it was for (UPN, name or object id).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Part of a role or group name.
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub plane: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct HistoryArgs {
+    /// The latest N records (default 50, at most 1,000).
+    #[serde(default)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -29,12 +87,17 @@ pub struct ActivateArgs {
     /// (a call without it is refused with that rule).
     #[serde(default)]
     pub justification: Option<String>,
-    /// 90m, 2h or ISO-8601 (PT2H); default: the lower of the user's default and the policy maximum.
+    /// A number of hours (1.5), or 90m, 2h, PT2H; default: the lower of the user's default and
+    /// the policy maximum.
     #[serde(default)]
-    pub duration: Option<String>,
+    pub duration: Option<DurationArg>,
     /// Scope id or display name, when the name matches several assignments.
     #[serde(default)]
     pub scope: Option<String>,
+    /// The directory scope id (`/`, `/administrativeUnits/{id}`): the replaced PIM MCP
+    /// server's name for `scope`.
+    #[serde(default)]
+    pub directory_scope_id: Option<String>,
     /// Ticket number, when the policy requires one.
     #[serde(default)]
     pub ticket: Option<String>,
@@ -96,6 +159,45 @@ fn json_result(v: &impl serde::Serialize) -> CallToolResult {
     )])
 }
 
+/// Whether the caller asked for the replaced server's shape.
+fn compat(format: Option<&str>) -> Result<bool, Error> {
+    match format.map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("elevate") => Ok(false),
+        Some("compat") => Ok(true),
+        Some(other) => Err(Error::InvalidInput(format!(
+            "unknown format '{other}': use elevate or compat"
+        ))),
+    }
+}
+
+/// The replaced PIM MCP server's `list_eligible` shape: `type` Group or EntraRole (Azure
+/// resources, which it did not have, as AzureResource), `role` the group access or the role.
+fn compat_shape(items: &[elevate_core::model::Assignment]) -> serde_json::Value {
+    use elevate_core::model::Status;
+    let assignments: Vec<serde_json::Value> = items
+        .iter()
+        .map(|a| {
+            let kind = match a.plane {
+                Plane::EntraRole => "EntraRole",
+                Plane::Group => "Group",
+                Plane::AzureResource => "AzureResource",
+            };
+            let role = match a.access {
+                Some(access) => access.as_str().to_string(),
+                None => a.name.clone(),
+            };
+            serde_json::json!({
+                "type": kind, "name": a.name, "id": a.id, "role": role,
+                "memberType": a.member_type.clone().unwrap_or_else(|| "Direct".into()),
+                "status": if a.status == Status::Active { "Active" } else { "Eligible" },
+                "endTime": a.end_date_time.map(|t| t.to_rfc3339()),
+                "scope": a.scope.id,
+            })
+        })
+        .collect();
+    serde_json::json!({ "assignments": assignments })
+}
+
 fn plane(p: Option<&str>) -> Result<Option<Plane>, Error> {
     match p.map(|s| s.to_ascii_lowercase()) {
         None => Ok(None),
@@ -120,7 +222,7 @@ impl ElevateMcp {
     }
 
     #[tool(
-        description = "List the signed-in user's eligible PIM assignments (Entra roles, PIM for Groups, Azure resource roles), with each policy's requirements. Same JSON as `elevatectl list --eligible --json`.",
+        description = "List the signed-in user's eligible PIM assignments (Entra roles, PIM for Groups, Azure resource roles), with each policy's requirements. Same JSON as `elevatectl list --eligible --json`; `format: \"compat\"` returns the replaced PIM MCP server's shape.",
         annotations(
             title = "List eligible roles",
             read_only_hint = true,
@@ -132,12 +234,18 @@ impl ElevateMcp {
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let result = async {
+            let compat = compat(args.format.as_deref())?;
             let filter = Filter {
                 eligible_only: true,
                 active_only: false,
                 plane: plane(args.plane.as_deref())?,
             };
-            self.elevate.assignments(filter).await
+            let items = self.elevate.assignments(filter).await?;
+            Ok::<_, Error>(if compat {
+                compat_shape(&items)
+            } else {
+                serde_json::to_value(&items).unwrap_or_default()
+            })
         }
         .await;
         Ok(result
@@ -158,12 +266,18 @@ impl ElevateMcp {
         Parameters(args): Parameters<ListArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let result = async {
+            let compat = compat(args.format.as_deref())?;
             let filter = Filter {
                 eligible_only: false,
                 active_only: true,
                 plane: plane(args.plane.as_deref())?,
             };
-            self.elevate.assignments(filter).await
+            let items = self.elevate.assignments(filter).await?;
+            Ok::<_, Error>(if compat {
+                compat_shape(&items)
+            } else {
+                serde_json::to_value(&items).unwrap_or_default()
+            })
         }
         .await;
         Ok(result
@@ -185,17 +299,91 @@ impl ElevateMcp {
         &self,
         Parameters(args): Parameters<ActivateArgs>,
     ) -> Result<CallToolResult, ErrorData> {
+        let duration = match args.duration.as_ref().map(DurationArg::text).transpose() {
+            Ok(d) => d,
+            Err(e) => return Ok(tool_error(&e)),
+        };
         let input = Input {
             justification: args.justification,
             ticket_number: args.ticket,
             ticket_system: args.ticket_system,
-            duration: args.duration,
+            duration,
         };
-        let target = Target::name(args.name, args.scope.as_deref());
+        let scope = args.scope.or(args.directory_scope_id);
+        let target = Target::name(args.name, scope.as_deref());
         let result = self.elevate.activate_for_agent(&target, &input).await;
         Ok(result
             .map(|done| json_result(&crate::output::outcome_json(&done)))
             .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "What an assignment's policy requires to activate: maximum duration, justification, ticket, MFA, approval, authentication context. Same JSON as `elevatectl policy --json`. Read only.",
+        annotations(
+            title = "Policy of a role",
+            read_only_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn policy(
+        &self,
+        Parameters(args): Parameters<PolicyArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let target = Target::name(args.name, args.scope.as_deref());
+        let result = self.elevate.policy(&target).await;
+        Ok(result
+            .map(|(a, p)| json_result(&serde_json::json!({"name": a.label(), "plane": a.plane, "scope": a.scope, "policy": p})))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "The local history of activations, deactivations, extensions and approval decisions made on this machine (any front end), newest last, with whether its tamper-evident chain verifies. Same records as `elevatectl history --json`. Read only.",
+        annotations(
+            title = "Activation history",
+            read_only_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn history(
+        &self,
+        Parameters(args): Parameters<HistoryArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let limit = args.limit.unwrap_or(50).clamp(1, 1000);
+        let result = self.elevate.history().and_then(|records| {
+            let verified = self.elevate.verify_history()?;
+            let skip = records.len().saturating_sub(limit);
+            Ok(serde_json::json!({"records": records[skip..], "verification": verified}))
+        });
+        Ok(result
+            .map(|v| json_result(&v))
+            .unwrap_or_else(|e| tool_error(&e)))
+    }
+
+    #[tool(
+        description = "PIM events from the tenant's audit log (needs a Reports Reader, Security Reader or Global Reader role, and admin consent for AuditLog.Read.All) merged with this machine's history, newest first, each with its source. Same JSON as `elevatectl audit --json`. Read only.",
+        annotations(title = "PIM audit", read_only_hint = true, open_world_hint = true)
+    )]
+    async fn audit(
+        &self,
+        Parameters(args): Parameters<AuditArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let query = async {
+            let now = self.elevate.clock().now();
+            Ok::<_, Error>(elevate_core::pim::AuditQuery {
+                since: Some(crate::audit::since(
+                    args.since.as_deref().unwrap_or("7d"),
+                    now,
+                )?),
+                user: args.user,
+                role: args.role,
+                plane: plane(args.plane.as_deref())?,
+            })
+        }
+        .await;
+        Ok(match query {
+            Ok(q) => json_result(&self.elevate.audit(&q).await),
+            Err(e) => tool_error(&e),
+        })
     }
 
     #[tool(

@@ -39,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Login { tenant, .. } => tenant.clone(),
         _ => None,
     };
+    output::set_format(cli.output);
     let elevate = open(tenant.as_deref())?;
     let e = &elevate;
     match cli.command {
@@ -59,10 +60,9 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                 .session()
                 .identity()
                 .ok_or_else(|| Error::SignInRequired("You are not signed in.".into()))?;
-            if json {
-                println!(
-                    "{}",
-                    json!({"username": id.username, "name": id.name, "objectId": id.object_id, "tenantId": id.tenant_id, "secretStore": e.secret_store().describe()})
+            if output::wants_data(json) {
+                output::print_data(
+                    &json!({"username": id.username, "name": id.name, "objectId": id.object_id, "tenantId": id.tenant_id, "secretStore": e.secret_store().describe()}),
                 );
             } else {
                 println!("{} ({}) in tenant {}", id.name, id.username, id.tenant_id);
@@ -81,11 +81,8 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                 plane: plane.map(|p| p.plane()),
             };
             let shown = e.assignments(filter).await?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&shown).unwrap_or_default()
-                );
+            if output::wants_data(json) {
+                output::print_data(&shown);
             } else if shown.is_empty() {
                 println!("Nothing to show.");
             } else {
@@ -132,8 +129,8 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Policy { name, scope, json } => {
             let (a, p) = e.policy(&Target::name(name, scope.as_deref())).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+            if output::wants_data(json) {
+                output::print_data(&p);
             } else {
                 let mut with = a.clone();
                 with.policy = Some(p);
@@ -149,6 +146,50 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::History { verify, json } => history(e, verify, json),
         Command::Favorites { action } => favorites(e, action).await,
         Command::Approvals { action } => crate::approvals::run(e, action).await,
+        Command::Audit {
+            since,
+            user,
+            role,
+            plane,
+            json,
+        } => crate::audit::run(e, &since, user, role, plane.map(|p| p.plane()), json).await,
+        Command::Roles { plane, json } => {
+            let planes: Vec<_> = plane.map(|p| p.plane()).into_iter().collect();
+            let (roles, failures) = e.role_definitions(&planes).await;
+            if output::wants_data(json) {
+                output::print_data(&json!({"roles": roles, "failures": failures}));
+            } else {
+                let rows: Vec<Vec<String>> = roles
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.name.clone(),
+                            output::plane_name(r.plane).into(),
+                            r.id.clone(),
+                            match r.built_in {
+                                Some(true) => "built-in",
+                                Some(false) => "custom",
+                                None => "-",
+                            }
+                            .into(),
+                            r.description.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    output::grid(&["NAME", "PLANE", "ID", "KIND", "DESCRIPTION"], &rows)
+                );
+                for f in &failures {
+                    eprintln!("{}: {}", f.plane.label(), f.error.message);
+                }
+            }
+            Ok(if failures.is_empty() {
+                OK
+            } else {
+                output::SERVICE
+            })
+        }
         Command::Mcp => crate::mcp::serve(elevate.clone()).await,
         Command::Completions { .. } => Ok(OK),
     }
@@ -230,19 +271,16 @@ async fn follow(e: &Arc<Elevate>, a: &Assignment, timeout: Duration) -> Result<u
 fn history(e: &Elevate, verify: bool, json: bool) -> Result<u8, Error> {
     if verify {
         let v = e.verify_history()?;
-        if json {
-            println!("{}", serde_json::to_string(&v).unwrap_or_default());
+        if output::wants_data(json) {
+            output::print_data(&v);
         } else {
             println!("{}", v.message);
         }
         return Ok(if v.problem.is_none() { OK } else { SERVICE });
     }
     let records = e.history()?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&records).unwrap_or_default()
-        );
+    if output::wants_data(json) {
+        output::print_data(&records);
     } else {
         for r in records {
             println!(
@@ -262,11 +300,8 @@ async fn favorites(e: &Arc<Elevate>, action: FavoritesCommand) -> Result<u8, Err
     match action {
         FavoritesCommand::List { json } => {
             let favs = e.favorites()?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&favs).unwrap_or_default()
-                );
+            if output::wants_data(json) {
+                output::print_data(&favs);
             } else if favs.is_empty() {
                 println!("{NONE_YET}");
             } else {
@@ -308,11 +343,8 @@ async fn favorites(e: &Arc<Elevate>, action: FavoritesCommand) -> Result<u8, Err
                 })
                 .max()
                 .unwrap_or(OK);
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&results).unwrap_or_default()
-                );
+            if output::wants_data(json) {
+                output::print_data(&results);
             } else {
                 for r in &results {
                     let what = match &r.result {

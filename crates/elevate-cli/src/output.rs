@@ -7,6 +7,30 @@ use elevate_core::policy::human;
 use elevate_core::service::Done;
 use elevate_core::Error;
 
+use crate::args::Format;
+
+/// The output format chosen with `-o` for the whole run (table when unset).
+static FORMAT: std::sync::OnceLock<Format> = std::sync::OnceLock::new();
+
+pub fn set_format(f: Option<Format>) {
+    let _ = FORMAT.set(f.unwrap_or(Format::Table));
+}
+
+/// Whether data (JSON or YAML) is printed rather than text: `--json` or `-o json|yaml`.
+pub fn wants_data(json_flag: bool) -> bool {
+    json_flag || FORMAT.get().is_some_and(|f| *f != Format::Table)
+}
+
+/// Prints data in the chosen format: YAML for `-o yaml`, else pretty JSON.
+pub fn print_data(v: &impl serde::Serialize) {
+    let text = if FORMAT.get() == Some(&Format::Yaml) {
+        serde_norway::to_string(v).unwrap_or_default()
+    } else {
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    };
+    println!("{}", text.trim_end());
+}
+
 pub const OK: u8 = 0;
 pub const PENDING: u8 = 1;
 pub const USAGE: u8 = 2;
@@ -186,8 +210,8 @@ pub fn exit_code_of(state: RequestState) -> u8 {
 
 /// One line for people on stderr, or the stable JSON on stdout.
 pub fn print_outcome(done: &Done, json: bool) {
-    if json {
-        println!("{}", outcome_json(done));
+    if wants_data(json) {
+        print_data(&outcome_json(done));
         return;
     }
     let (a, out) = (&done.assignment, &done.outcome);

@@ -5,6 +5,7 @@
 //! in again with a `claims` challenge merged with the `cp1` capability.
 
 mod accounts;
+mod feature;
 mod loopback;
 mod oauth;
 mod opener;

@@ -23,10 +23,10 @@ use crate::model::Plane;
 use crate::secret::{Secret, SecretStore};
 
 pub(super) struct Cached {
-    token: Secret,
+    pub(super) token: Secret,
     /// Wall-clock time: an `Instant` stands still while the machine sleeps (Linux, macOS),
     /// so after a wake an expired token would look fresh.
-    expires: DateTime<Utc>,
+    pub(super) expires: DateTime<Utc>,
 }
 
 /// Refresh early: a token with less than this left is renewed before use.
@@ -54,6 +54,8 @@ pub struct Session {
     pub(super) unsaved: StdMutex<HashMap<String, Secret>>,
     /// What the user must be told (taken by the service).
     pub(super) warnings: StdMutex<Vec<String>>,
+    /// Tokens with a feature's extra scopes (audit...), by resource and scope list.
+    pub(super) feature_tokens: tokio::sync::Mutex<HashMap<String, Cached>>,
 }
 
 impl Session {
@@ -78,6 +80,7 @@ impl Session {
             data_dir: None,
             unsaved: StdMutex::default(),
             warnings: StdMutex::default(),
+            feature_tokens: tokio::sync::Mutex::default(),
         }
     }
 
@@ -307,6 +310,7 @@ impl Session {
         for slot in self.slots.values() {
             *slot.lock().await = None;
         }
+        self.feature_tokens.lock().await.clear();
     }
 
     /// Forgets the cached access token of `resource` (the service rejected it: expired early,
@@ -315,6 +319,7 @@ impl Session {
         if let Some(slot) = self.slots.get(&resource) {
             *slot.lock().await = None;
         }
+        self.feature_tokens.lock().await.clear();
     }
 
     /// Removes this account's refresh tokens (both clients) and cached tokens.

@@ -5,7 +5,9 @@
 //! `$batch`es of 20, Azure lazily per role and scope; all cached per tenant with a TTL.
 
 mod approvals;
+mod audit;
 mod common;
+mod definitions;
 mod listing;
 mod odata;
 mod outcome;
@@ -25,7 +27,9 @@ use crate::model::{Assignment, Plane};
 use crate::os::Clock;
 
 pub use approvals::Pending;
+pub use audit::{matches as audit_matches, AuditEvent, AuditQuery, AUDIT_SCOPES, RETENTION_DAYS};
 use common::CachedPolicy;
+pub use definitions::RoleDefinition;
 pub use outcome::{classify, RequestOutcome, RequestState};
 
 pub struct Pim {

@@ -57,4 +57,58 @@ impl Elevate {
     pub fn verify_history(&self) -> Result<Verification, Error> {
         self.history.verify()
     }
+
+    /// My PIM events: the tenant's audit log (when I may read it) merged with this machine's
+    /// history, newest first, each saying where it came from. The tenant's part failing
+    /// (a role or consent missing) still gives the local part, with the error.
+    pub async fn audit(&self, q: &crate::pim::AuditQuery) -> AuditReport {
+        let now = self.clock.now();
+        let tenant = self.pim.audit(q, now).await;
+        let me = self.session().identity();
+        let since = q.since.unwrap_or(now - chrono::Duration::days(7));
+        let ids: Vec<String> = me
+            .iter()
+            .flat_map(|i| [i.object_id.clone(), i.username.clone()])
+            .collect();
+        let mut events: Vec<crate::pim::AuditEvent> = self
+            .history()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.time >= since)
+            .map(|r| crate::pim::AuditEvent {
+                source: "local".into(),
+                time: r.time,
+                activity: r.action,
+                plane: super::plane_of_key(&r.key),
+                target: r.label,
+                principal: None,
+                initiated_by: me.as_ref().map(|i| i.username.clone()),
+                result: r.outcome,
+                justification: r.justification,
+                request_id: r.request_id,
+            })
+            .filter(|e| crate::pim::audit_matches(e, q, &ids))
+            .collect();
+        let error = match tenant {
+            Ok(t) => {
+                events.extend(t);
+                None
+            }
+            Err(e) => Some((&e).into()),
+        };
+        events.sort_by_key(|e| std::cmp::Reverse(e.time));
+        AuditReport {
+            events,
+            tenant_error: error,
+        }
+    }
+}
+
+/// What `audit` found.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+    pub events: Vec<crate::pim::AuditEvent>,
+    /// Why the tenant's audit log could not be read (the local events are still there).
+    pub tenant_error: Option<crate::payload::ErrorPayload>,
 }

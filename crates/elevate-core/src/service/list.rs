@@ -134,4 +134,31 @@ impl Elevate {
             pause = (pause * 3 / 2).min(Duration::from_secs(30));
         }
     }
+
+    /// Role definitions of `planes` (all when empty); a plane that fails is reported alone.
+    pub async fn role_definitions(
+        &self,
+        planes: &[Plane],
+    ) -> (
+        Vec<crate::pim::RoleDefinition>,
+        Vec<crate::model::PlaneFailure>,
+    ) {
+        let planes = if planes.is_empty() {
+            &Plane::ALL[..]
+        } else {
+            planes
+        };
+        let mut out = vec![];
+        let mut failures = vec![];
+        for p in planes {
+            match self.pim.role_definitions(*p).await {
+                Ok(d) => out.extend(d),
+                Err(e) => failures.push(crate::model::PlaneFailure {
+                    plane: *p,
+                    error: (&e).into(),
+                }),
+            }
+        }
+        (out, failures)
+    }
 }

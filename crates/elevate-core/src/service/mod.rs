@@ -37,7 +37,7 @@ pub use activate::{Done, Input};
 pub use approvals::{plane_of_key, time_to_decide};
 pub use env::{Env, Secrets};
 pub use favorites::favorite_label;
-pub use history::state_word;
+pub use history::{state_word, AuditReport};
 pub use list::{Filter, Followed, Waiting};
 pub use resolve::{resolve, Target};
 pub use settings::Saved;
