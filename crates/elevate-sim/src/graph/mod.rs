@@ -3,10 +3,13 @@
 //!
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, the write side in
-//! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies` and
-//! `approvals` (the approver side, with the beta approval objects).
+//! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies`,
+//! `approvals` (the approver side, with the beta approval objects) and `audit` (the
+//! directory audit log, its `$filter` grammar in `audit_filter`).
 
 mod approvals;
+mod audit;
+mod audit_filter;
 mod common;
 mod groups;
 mod me;
@@ -74,6 +77,8 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::GroupApprovalsApprover { beta } => {
             approvals::group_approvals_as_approver(ctx, &me, *beta)
         }
+        Route::DirectoryAudits => audit::list(ctx, &me),
+        Route::DirectoryAudit(id) => audit::get(ctx, &me, id),
     }
 }
 

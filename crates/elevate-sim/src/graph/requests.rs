@@ -81,11 +81,15 @@ fn caller(t: &TokenInfo) -> Caller {
 /// Runs `submit`, or only validates it when `isValidationOnly` is true (nothing kept).
 pub(super) fn submit(ctx: &mut Ctx, body: &Value, sub: Submission) -> Result<Request, PimError> {
     let validate_only = body["isValidationOnly"].as_bool().unwrap_or(false);
+    // Time passes first, so what it does (expiries and their audit rows) is kept.
+    ctx.tenant.tick();
     let (n_req, n_act) = (ctx.tenant.requests.len(), ctx.tenant.actives.len());
+    let mark = ctx.tenant.audit.mark();
     let result = ctx.tenant.submit(&caller(ctx.token), sub);
     if validate_only {
         ctx.tenant.requests.truncate(n_req);
         ctx.tenant.actives.truncate(n_act);
+        ctx.tenant.audit.forget_since(mark);
     }
     result
 }

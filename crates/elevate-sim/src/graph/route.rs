@@ -1,6 +1,6 @@
 //! Graph routing and access: maps `/v1.0/...` (and the approval routes of `/beta/...`) to a
-//! [`Route`], names each route's counter key and accepted delegated scopes, and checks a
-//! token's audience and scopes for it.
+//! [`Route`], names each route's counter key and accepted delegated scopes (any one of a list,
+//! or all of a list), and checks a token's audience and scopes for it.
 
 use serde_json::json;
 
@@ -57,6 +57,9 @@ pub enum Route {
     GroupApprovalsApprover {
         beta: bool,
     },
+    /// `auditLogs/directoryAudits` and one record of it.
+    DirectoryAudits,
+    DirectoryAudit(String),
 }
 
 impl Route {
@@ -91,6 +94,18 @@ impl Route {
             | Route::GroupApprovalStage { .. } => "graph.group.assignmentApprovals.get",
             Route::GroupApprovalDecide(..) => "graph.group.assignmentApprovals.decide",
             Route::GroupApprovalsApprover { .. } => "graph.group.assignmentApprovals.approver",
+            Route::DirectoryAudits | Route::DirectoryAudit(_) => "graph.directoryAudits",
+        }
+    }
+
+    /// The delegated scopes that are all needed (on top of [`Route::scopes`]).
+    fn all_scopes(&self) -> &'static [&'static str] {
+        match self {
+            // "AuditLog.Read.All and Directory.Read.All": both [DOC, reference §0, §2.1].
+            Route::DirectoryAudits | Route::DirectoryAudit(_) => {
+                &["AuditLog.Read.All", "Directory.Read.All"]
+            }
+            _ => &[],
         }
     }
 
@@ -160,7 +175,7 @@ impl Route {
                 "RoleManagement.Read.All",
                 "RoleManagement.ReadWrite.Directory",
             ],
-            Route::Batch => &[],
+            Route::Batch | Route::DirectoryAudits | Route::DirectoryAudit(_) => &[],
             // ReadWrite is the least privilege listed; there is no Read [DOC, reference §0].
             Route::EntraRequestsApprover => &[
                 "RoleAssignmentSchedule.ReadWrite.Directory",
@@ -361,7 +376,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
         ["groups"] if get => Route::Groups,
         ["groups", _] if get => Route::Group(segs[1].to_string()),
         ["policies", "rolemanagementpolicyassignments"] if get => Route::Policies,
-        ["me"] | ["$batch"] | ["rolemanagement", ..] | ["identitygovernance", ..] | ["groups", ..] | ["policies", ..] => return Err(wrong()),
+        ["auditlogs", "directoryaudits"] if get => Route::DirectoryAudits,
+        ["auditlogs", "directoryaudits", _] if get => Route::DirectoryAudit(segs[2].to_string()),
+        ["me"] | ["$batch"] | ["rolemanagement", ..] | ["identitygovernance", ..] | ["groups", ..] | ["policies", ..] | ["auditlogs", "directoryaudits", ..] => return Err(wrong()),
         _ => return Err(not_found()),
     };
     Ok(r)
@@ -412,8 +429,22 @@ pub fn authorize(route: &Route, token: Result<TokenInfo, &'static str>) -> Resul
             .iter()
             .any(|s| accepted.iter().any(|a| a.eq_ignore_ascii_case(s)))
     {
-        let inner = json!({"errorCode": "PermissionScopeNotGranted", "message": format!("Authorization failed due to missing permission scope {}.", accepted.join(",")), "instanceAnnotations": []});
-        return Err(Resp::graph_error(403, "UnknownError", &inner.to_string()));
+        return Err(scope_not_granted(&accepted.join(",")));
+    }
+    let missing: Vec<&str> = route
+        .all_scopes()
+        .iter()
+        .filter(|a| !info.scopes.iter().any(|s| a.eq_ignore_ascii_case(s)))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(scope_not_granted(&missing.join(",")));
     }
     Ok(info)
+}
+
+/// The observed wrapped 403 for a delegated scope the token lacks.
+fn scope_not_granted(scopes: &str) -> Resp {
+    let inner = json!({"errorCode": "PermissionScopeNotGranted", "message": format!("Authorization failed due to missing permission scope {scopes}."), "instanceAnnotations": []});
+    Resp::graph_error(403, "UnknownError", &inner.to_string())
 }

@@ -6,6 +6,7 @@
 
 use chrono::Duration;
 
+use super::audit::{AuditActivity, Initiator};
 use super::common::new_id;
 use super::model::{Action, PimError, Plane, Request, Submission, Target};
 use super::tenant::Tenant;
@@ -189,11 +190,18 @@ impl Tenant {
     pub(super) fn expire_approvals(&mut self) {
         let now = self.now();
         let window = Duration::hours(APPROVAL_WINDOW_HOURS);
+        let mut expired = vec![];
         for r in &mut self.requests {
             if r.status == "PendingApproval" && r.completed.is_none() && now - r.created >= window {
                 r.status = "TimedOut".into();
                 r.completed = Some(r.created + window);
+                expired.push(r.clone());
             }
+        }
+        for r in expired {
+            let at = r.created + window;
+            let id = format!("PIM_{}", new_id());
+            self.audit_at(AuditActivity::Expired, &r, Initiator::Requester, at, id);
         }
     }
 
@@ -284,6 +292,7 @@ impl Tenant {
             review: None,
         };
         self.requests.push(req.clone());
+        self.audit(AuditActivity::Requested, &req, Initiator::Requester);
         Ok(req)
     }
 }

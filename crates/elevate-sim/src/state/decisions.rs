@@ -4,6 +4,7 @@
 use chrono::Duration;
 
 use super::approvals::expired;
+use super::audit::{AuditActivity, Initiator};
 use super::common::new_id;
 use super::model::{Action, Active, PimError, Request, Review};
 use super::tenant::Tenant;
@@ -36,6 +37,7 @@ impl Tenant {
         let out = req.clone();
         self.actives
             .retain(|a| a.request.as_deref() != Some(rid.as_str()));
+        self.audit(AuditActivity::Canceled, &out, Initiator::Requester);
         Ok(out)
     }
 
@@ -83,6 +85,10 @@ impl Tenant {
                 format!("The request is {}, not waiting for a decision.", req.status),
             ));
         }
+        let decider = match &by {
+            Some(user) => Initiator::User(user.clone()),
+            None => Initiator::Admin,
+        };
         self.requests[idx].review = Some(Review {
             approved: approve,
             by,
@@ -98,7 +104,9 @@ impl Tenant {
             }
             .into();
             r.completed = Some(now);
-            return Ok(r.clone());
+            let out = r.clone();
+            self.audit(AuditActivity::Denied, &out, decider);
+            return Ok(out);
         }
         let duration = req.duration.unwrap_or_else(|| Duration::hours(1));
         match req.action {
@@ -141,6 +149,9 @@ impl Tenant {
         let r = &mut self.requests[idx];
         r.status = "Provisioned".into();
         r.completed = Some(now);
-        Ok(r.clone())
+        let out = r.clone();
+        self.audit(AuditActivity::Approved, &out, decider);
+        self.audit(AuditActivity::Completed, &out, Initiator::Requester);
+        Ok(out)
     }
 }

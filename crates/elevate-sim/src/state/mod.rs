@@ -3,9 +3,13 @@
 //! This module owns the public surface; the parts live in `model` (the PIM data types),
 //! `settings`, `tenant` (the state and its views), `submit` (self-service requests),
 //! `decisions` (cancel, approve, deny), `approvals` (the approver side: who approves, an
-//! approver's decision and its refusals, the 24-hour expiry) and `common` (shared helpers).
+//! approver's decision and its refusals, the 24-hour expiry), `audit` (the directory audit
+//! log of PIM events) with `audit_seed` (the history a tenant starts with) and `common`
+//! (shared helpers).
 
 mod approvals;
+mod audit;
+mod audit_seed;
 mod common;
 mod decisions;
 mod model;
@@ -14,6 +18,10 @@ mod submit;
 mod tenant;
 
 pub use approvals::{parse_decision, StepStatus, ADMIN_REVIEWER, APPROVAL_WINDOW_HOURS};
+pub use audit::{
+    activity_name, category, correlation_id, fmt_audit_time, AuditActivity, AuditEvent, AuditLog,
+    Initiator, AUDIT_LIMIT, AUDIT_RETENTION_DAYS,
+};
 pub use model::{
     Action, Active, Caller, Eligibility, PimError, Plane, Request, Review, Submission, Target,
 };

@@ -4,6 +4,7 @@
 use chrono::Duration;
 
 use super::approvals::approval_id_for;
+use super::audit::{AuditActivity, Initiator};
 use super::common::new_id;
 use super::model::{Action, Active, Caller, PimError, Plane, Request, Submission, Target};
 use super::tenant::Tenant;
@@ -220,6 +221,12 @@ impl Tenant {
             });
         }
         self.requests.push(req.clone());
+        self.audit(AuditActivity::Requested, &req, Initiator::Requester);
+        if req.approval_id.is_some() {
+            self.audit(AuditActivity::ApprovalRequested, &req, Initiator::Requester);
+        } else if req.status == "Provisioned" {
+            self.audit(AuditActivity::Completed, &req, Initiator::Requester);
+        }
         Ok(req)
     }
 
@@ -278,6 +285,8 @@ impl Tenant {
             review: None,
         };
         self.requests.push(req.clone());
+        self.audit(AuditActivity::Requested, &req, Initiator::Requester);
+        self.audit(AuditActivity::Completed, &req, Initiator::Requester);
         Ok(req)
     }
 
@@ -353,6 +362,7 @@ impl Tenant {
             review: None,
         };
         self.requests.push(req.clone());
+        self.audit(AuditActivity::Requested, &req, Initiator::Requester);
         Ok(req)
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
+use super::audit::{AuditActivity, AuditLog, Initiator};
 use super::common::new_id;
 use super::model::{Active, Eligibility, Plane, Request, Target};
 use super::settings::Settings;
@@ -20,6 +21,8 @@ pub struct Tenant {
     pub requests: Vec<Request>,
     /// Azure policies by (scope, role), from the scenario's grants.
     pub azure_policies: BTreeMap<(String, String), String>,
+    /// The directory audit log of PIM events (seeded with a few days of history).
+    pub audit: AuditLog,
 }
 
 fn days(d: f64) -> Duration {
@@ -37,6 +40,7 @@ impl Tenant {
             actives: vec![],
             requests: vec![],
             azure_policies: BTreeMap::new(),
+            audit: AuditLog::default(),
         };
         let grants = t.scenario.eligibilities.clone();
         for g in grants {
@@ -74,6 +78,7 @@ impl Tenant {
                 visible_from: now - Duration::days(365),
             });
         }
+        t.seed_audit();
         t
     }
 
@@ -105,11 +110,18 @@ impl Tenant {
     pub fn tick(&mut self) {
         let now = self.now();
         self.actives.retain(|a| a.end.is_none_or(|e| e > now));
+        let mut provisioned = vec![];
         for r in &mut self.requests {
             if r.status == "Granted" && r.completed.is_none() && r.start <= now {
                 r.status = "Provisioned".into();
                 r.completed = Some(r.start);
+                provisioned.push(r.clone());
             }
+        }
+        for r in provisioned {
+            let id = format!("PIM_{}", new_id());
+            let at = r.start;
+            self.audit_at(AuditActivity::Completed, &r, Initiator::Requester, at, id);
         }
         self.expire_approvals();
     }
