@@ -39,6 +39,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::PolicyAssignments { scope } => policies::assignments(ctx, scope),
         Route::Policy { scope, name } => policies::policy(ctx, scope, name),
         Route::RoleDefinition { scope, name } => policies::role_definition(ctx, scope, name),
+        Route::RoleDefinitions { scope } => policies::role_definitions(ctx, scope),
         Route::Permissions { scope } => policies::permissions(ctx, &me, scope),
         Route::RequestListApprover { scope } => approvals::requests_as_approver(ctx, &me, scope),
         Route::ApprovalList { scope } => approvals::approvals(ctx, &me, scope),

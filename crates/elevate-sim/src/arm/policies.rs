@@ -78,6 +78,27 @@ pub(super) fn policy(ctx: &Ctx, scope: &str, name: &str) -> Result<Resp, Resp> {
     ))
 }
 
+fn definition_json(def: &crate::scenario::AzureRoleDefinition) -> serde_json::Value {
+    json!({"properties": {"roleName": def.display_name, "type": "BuiltInRole", "description": def.display_name,
+        "assignableScopes": ["/"], "permissions": [{"actions": def.actions, "notActions": [], "dataActions": [], "notDataActions": []}]},
+        "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{}", def.id), "type": "Microsoft.Authorization/roleDefinitions", "name": def.id})
+}
+
+/// Every Azure role definition (`GET …/roleDefinitions`, not paged: the tenant's few).
+pub(super) fn role_definitions(ctx: &Ctx, scope: &str) -> Result<Resp, Resp> {
+    if !scope.is_empty() {
+        known_scope(ctx.tenant, scope)?;
+    }
+    let value: Vec<serde_json::Value> = ctx
+        .tenant
+        .scenario
+        .azure_role_definitions
+        .iter()
+        .map(definition_json)
+        .collect();
+    Ok(Resp::json(200, &json!({ "value": value })))
+}
+
 /// One Azure role definition.
 pub(super) fn role_definition(ctx: &Ctx, scope: &str, name: &str) -> Result<Resp, Resp> {
     known_scope(ctx.tenant, scope)?;
@@ -96,12 +117,7 @@ pub(super) fn role_definition(ctx: &Ctx, scope: &str, name: &str) -> Result<Resp
                     .as_str(),
             )
         })?;
-    Ok(Resp::json(
-        200,
-        &json!({"properties": {"roleName": def.display_name, "type": "BuiltInRole", "description": def.display_name,
-            "assignableScopes": ["/"], "permissions": [{"actions": def.actions, "notActions": [], "dataActions": [], "notDataActions": []}]},
-            "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{}", def.id), "type": "Microsoft.Authorization/roleDefinitions", "name": def.id}),
-    ))
+    Ok(Resp::json(200, &definition_json(def)))
 }
 
 /// The actions the caller's effective assignments grant at `scope`.

@@ -57,6 +57,9 @@ pub enum Route {
         scope: String,
         name: String,
     },
+    RoleDefinitions {
+        scope: String,
+    },
     /// `roleAssignmentScheduleRequests?$filter=asApprover()`.
     RequestListApprover {
         scope: String,
@@ -100,6 +103,7 @@ impl Route {
             Route::Policy { .. } => "arm.roleManagementPolicies",
             Route::Permissions { .. } => "arm.permissions",
             Route::RoleDefinition { .. } => "arm.roleDefinitions.get",
+            Route::RoleDefinitions { .. } => "arm.roleDefinitions.list",
             Route::RequestListApprover { .. } => "arm.roleAssignmentScheduleRequests.approver",
             Route::ApprovalList { .. } => "arm.roleAssignmentApprovals.list",
             Route::Approval { .. } | Route::ApprovalStages { .. } | Route::ApprovalStage { .. } => {
@@ -186,6 +190,7 @@ fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         ("GET", ["rolemanagementpolicies", _]) => Route::Policy { scope, name: id(1) },
         ("GET", ["permissions"]) => Route::Permissions { scope },
         ("GET", ["roledefinitions", _]) => Route::RoleDefinition { scope, name: id(1) },
+        ("GET", ["roledefinitions"]) => Route::RoleDefinitions { scope },
         ("GET", ["roleassignmentapprovals"]) => Route::ApprovalList { scope },
         ("GET", ["roleassignmentapprovals", _]) => Route::Approval { scope, id: id(1) },
         ("GET", ["roleassignmentapprovals", _, "stages"]) => Route::ApprovalStages { scope, id: id(1) },
