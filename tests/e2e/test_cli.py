@@ -228,7 +228,9 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         mcp.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
         assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate",
-                              "list_pending_approvals", "decide_approval"}
+                              "list_pending_approvals", "decide_approval", "policy", "history", "audit"}
+        assert tools["policy"]["annotations"]["readOnlyHint"] is True
+        assert tools["history"]["annotations"]["readOnlyHint"] is True
         assert tools["list_pending_approvals"]["annotations"]["readOnlyHint"] is True
         assert tools["decide_approval"]["annotations"]["destructiveHint"] is True
         assert "justification" in tools["activate"]["inputSchema"]["properties"]
@@ -249,9 +251,28 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         err, text = mcp.call("activate", name="Privileged Role Administrator", justification="agent")
         assert err and "needs an approver" in text and "allow_approval" in text, text
         assert cli.sim.control("GET", "counters")["routes"].get("graph.roleAssignmentScheduleRequests.create", 0) == 0
-        err, text = mcp.call("activate", name="User Administrator", justification="MCP test", duration="1h")
+        # The replaced PIM MCP server's parameters: duration in hours, directory_scope_id.
+        err, text = mcp.call("activate", name="User Administrator", justification="MCP test", duration=-1)
+        assert err and "number of hours" in text, text
+        err, text = mcp.call("activate", name="User Administrator", justification="MCP test", duration=1,
+                             directory_scope_id="/")
         assert not err, text
         assert json.loads(text)["state"] == "active"
+        err, text = mcp.call("list_active", format="compat")
+        assert not err, text
+        compat = json.loads(text)["assignments"]
+        assert {"type": "EntraRole", "name": "User Administrator", "status": "Active"}.items() <= next(
+            a for a in compat if a["name"] == "User Administrator").items(), compat
+        err, text = mcp.call("list_eligible", format="nope")
+        assert err and "unknown format" in text
+        err, text = mcp.call("policy", name="User Administrator")
+        assert not err and json.loads(text)["policy"]["justification"] is True, text
+        err, text = mcp.call("history", limit=5)
+        assert not err, text
+        hist = json.loads(text)
+        assert hist["verification"]["firstBadLine"] is None, hist["verification"]
+        assert any(r["action"] == "activate" and r["label"] == "User Administrator" and r["duration"] == "PT1H"
+                   for r in hist["records"]), hist["records"]
 
         err, text = mcp.call("list_active")
         assert not err and any(a["name"] == "User Administrator" for a in json.loads(text))
@@ -318,3 +339,45 @@ def test_approvals_list_approve_and_deny_with_stable_json_and_exit_codes(cli: Cl
     history = cli.json("history")
     decisions = [(h["action"], h["outcome"]) for h in history if h["action"] in ("approve", "deny")]
     assert decisions == [("approve", "policy"), ("approve", "recorded"), ("deny", "recorded")], decisions
+
+
+def test_roles_and_output_formats_as_the_replaced_pim_cli_offers(cli: Cli) -> None:
+    signed_in(cli)
+    raw = cli("roles", "--plane", "entra", "--json")
+    assert raw.returncode == 0, raw.stdout[-600:]
+    roles = json.loads(raw.stdout)
+    names = {r["name"] for r in roles["roles"]}
+    assert {"Global Administrator", "User Administrator"} <= names and roles["failures"] == []
+    assert all(r["plane"] == "entraRole" for r in roles["roles"])
+    azure = {r["name"] for r in cli.json("roles", "--plane", "azure")["roles"]}
+    assert {"Owner", "Contributor"} <= azure, azure
+    groups = cli.json("roles", "--plane", "group")["roles"]
+    assert [g["id"] for g in groups] == ["member", "owner"]
+    table = cli("roles", "--plane", "entra").stdout
+    assert table.startswith("NAME") and "Global Administrator" in table
+    out = cli("list", "--eligible", "--plane", "entra", "-o", "yaml")
+    assert out.returncode == 0, out.stderr
+    assert "plane: entraRole" in out.stdout and "name: Global Administrator" in out.stdout, out.stdout[:500]
+    assert json.loads(cli("whoami", "-o", "json").stdout)["username"] == "alex@contoso.example"
+
+
+def test_audit_merges_the_tenant_log_and_the_local_history(cli: Cli) -> None:
+    signed_in(cli)
+    out = cli("activate", "User Administrator", "-j", "audit e2e", "--duration", "30m")
+    assert out.returncode == 0, out.stderr
+    report = cli.json("audit", "--since", "7d")
+    assert report["tenantError"] is None, report["tenantError"]
+    sources = {(e["source"], e["activity"], e["target"]) for e in report["events"]}
+    assert ("local", "activate", "User Administrator") in sources
+    assert ("tenant", "Add member to role completed (PIM activation)", "User Administrator") in sources
+    azure = cli.json("audit", "--plane", "azure", "--role", "owner")["events"]
+    assert azure and all(e["plane"] == "azureResource" for e in azure)
+    table = cli("audit", "--user", "megan")
+    assert table.returncode == 0 and "megan" in table.stdout.lower(), table.stdout
+    bad = cli("audit", "--since", "last week")
+    assert bad.returncode == 2 and "7d" in bad.stderr, bad.stderr
+    # Without the consent for the audit log: the local history, the reason, exit 4.
+    cli.sim.control("POST", "settings", {"withheldScopes": ["AuditLog.Read.All"]})
+    out = cli("audit")
+    assert out.returncode == 4 and "AuditLog.Read.All" in out.stderr, out.stderr
+    assert "activate" in out.stdout

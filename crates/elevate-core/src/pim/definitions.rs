@@ -48,7 +48,12 @@ impl Pim {
             ],
             Plane::EntraRole => {
                 self.renewing(Resource::Graph, || async {
-                    let token = self.session.token(Resource::Graph, None).await?;
+                    // Role definitions need RoleManagement.Read.Directory [DOC], which activation
+                    // does not: asked for here, the first time.
+                    let token = self
+                        .session
+                        .token_with_scopes(Resource::Graph, &["RoleManagement.Read.Directory"])
+                        .await?;
                     let url = self.graph("/roleManagement/directory/roleDefinitions?$select=id,displayName,description,isBuiltIn");
                     let first = self.get(&url, &token, plane).await?;
                     let items = self.follow(first, &token, plane).await?;
@@ -70,7 +75,9 @@ impl Pim {
             Plane::AzureResource => {
                 self.renewing(Resource::Arm, || async {
                     let token = self.session.token(Resource::Arm, None).await?;
-                    let url = self.arm("/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01");
+                    let url = self.arm(
+                        "/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01",
+                    );
                     let first = self.get(&url, &token, plane).await?;
                     let items = self.follow(first, &token, plane).await?;
                     Ok(items
