@@ -14,6 +14,7 @@
     "activate_many",
     "decide",
     "open_in_portal",
+    "history_view",
     "open_settings",
     "close_settings",
     "settings_get",

@@ -7,7 +7,7 @@ use elevate_core::app::{
 };
 use elevate_core::approval::{Decided, DecisionForm};
 use elevate_core::pim::RequestOutcome;
-use elevate_core::service::{Input, Target};
+use elevate_core::service::{HistoryView, Input, Target};
 use elevate_core::ErrorPayload;
 use tauri::{AppHandle, Runtime};
 
@@ -36,6 +36,15 @@ pub async fn view<R: Runtime>(app: AppHandle<R>) -> Reply<View> {
 pub async fn refresh<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
     Slot::ready(&app).await?.refresh_all().await;
     Ok(())
+}
+
+/// The popup's History view: my events of the last `days` days and the chain's state.
+#[tauri::command]
+pub async fn history_view<R: Runtime>(app: AppHandle<R>, days: Option<i64>) -> Reply<HistoryView> {
+    Ok(Slot::ready(&app)
+        .await?
+        .history_view(days.unwrap_or(7))
+        .await)
 }
 
 /// Opens the Azure portal's approvals page for a request only the portal can decide.

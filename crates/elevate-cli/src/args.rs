@@ -168,6 +168,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Admin: make a user eligible for (or, with --active, assigned to) a role or group.
+    Assign {
+        #[command(flatten)]
+        who: AdminArgs,
+        /// How long: P180D, 90d… (default: the policy's maximum when it requires an end).
+        #[arg(long, conflicts_with_all = ["until", "permanent"])]
+        duration: Option<String>,
+        /// Until a date (2027-06-01) or time.
+        #[arg(long, conflicts_with = "permanent")]
+        until: Option<String>,
+        /// No end (when the policy allows it).
+        #[arg(long)]
+        permanent: bool,
+    },
+    /// Admin: remove a user's eligible (or, with --active, active) assignment.
+    Remove {
+        #[command(flatten)]
+        who: AdminArgs,
+    },
     /// Role definitions per plane (Entra directory roles, group member/owner, Azure roles).
     Roles {
         #[arg(long, value_enum)]
@@ -184,6 +203,35 @@ pub enum Command {
     Mcp,
     /// Shell completions.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Args, Clone)]
+pub struct AdminArgs {
+    /// The user: UPN, object id or display name.
+    pub user: String,
+    /// Role or group name or id.
+    pub role: String,
+    /// A group's access: member or owner (makes it a group).
+    #[arg(long, value_enum)]
+    pub access: Option<AccessArg>,
+    /// An Azure scope (/subscriptions/…) or a directory scope (/administrativeUnits/…).
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long, value_enum)]
+    pub plane: Option<PlaneArg>,
+    /// An active assignment instead of an eligible one.
+    #[arg(long)]
+    pub active: bool,
+    #[arg(long, short)]
+    pub justification: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AccessArg {
+    Member,
+    Owner,
 }
 
 #[derive(Subcommand)]

@@ -2,6 +2,7 @@
 //! history as the tray app. Exit codes: 0 done, 1 pending approval, 2 bad usage or input,
 //! 3 refused by policy before sending, 4 the service refused or failed, 5 sign-in needed.
 
+mod admin;
 mod approvals;
 mod args;
 mod audit;

@@ -153,6 +153,13 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             plane,
             json,
         } => crate::audit::run(e, &since, user, role, plane.map(|p| p.plane()), json).await,
+        Command::Assign {
+            who,
+            duration,
+            until,
+            permanent,
+        } => crate::admin::assign(e, who, duration, until, permanent).await,
+        Command::Remove { who } => crate::admin::remove(e, who).await,
         Command::Roles { plane, json } => {
             let planes: Vec<_> = plane.map(|p| p.plane()).into_iter().collect();
             let (roles, failures) = e.role_definitions(&planes).await;

@@ -1,6 +1,7 @@
 //! Elevate's domain library. Nothing here depends on Tauri: the tray app, `elevatectl`
 //! and the MCP server are thin shells over this crate.
 
+pub mod admin;
 pub mod app;
 pub mod approval;
 pub mod auth;

@@ -54,6 +54,17 @@ impl Pim {
         if let Some(p) = self.cached_policy(&key) {
             return Ok(p);
         }
+        let p = summarize(&self.policy_rules(a).await?);
+        self.put_policy(key, p.clone());
+        Ok(p)
+    }
+
+    /// The rules of the policy that governs `a`'s role (or group access) at its scope, as the
+    /// service sends them (Graph `rules`, ARM `effectiveRules`).
+    pub(crate) async fn policy_rules(
+        &self,
+        a: &Assignment,
+    ) -> Result<Vec<serde_json::Value>, Error> {
         match a.plane {
             Plane::AzureResource => {
                 let token = self.session.token(Resource::Arm, None).await?;
@@ -83,13 +94,10 @@ impl Pim {
                             a.name, a.scope.display_name
                         ))
                     })?;
-                let rules = item["properties"]["effectiveRules"]
+                Ok(item["properties"]["effectiveRules"]
                     .as_array()
                     .cloned()
-                    .unwrap_or_default();
-                let p = summarize(&rules);
-                self.put_policy(key, p.clone());
-                Ok(p)
+                    .unwrap_or_default())
             }
             Plane::EntraRole | Plane::Group => {
                 let token = self.session.token(Resource::Graph, None).await?;
@@ -104,13 +112,10 @@ impl Pim {
                 .to_string();
                 let url = self.graph(&format!("/policies/roleManagementPolicyAssignments?$filter={filter}&$expand=policy($expand=rules)"));
                 let body = self.get(&url, &token, a.plane).await?;
-                let rules = body["value"][0]["policy"]["rules"]
+                Ok(body["value"][0]["policy"]["rules"]
                     .as_array()
                     .cloned()
-                    .unwrap_or_default();
-                let p = summarize(&rules);
-                self.put_policy(key, p.clone());
-                Ok(p)
+                    .unwrap_or_default())
             }
         }
     }

@@ -58,6 +58,31 @@ impl Elevate {
         self.history.verify()
     }
 
+    /// The popup's History: the last `days` days of my events (the tenant's where I may read
+    /// them), newest first, with the local chain's state.
+    pub async fn history_view(&self, days: i64) -> HistoryView {
+        let me = self.session().identity();
+        let q = crate::pim::AuditQuery {
+            since: Some(
+                self.clock.now()
+                    - chrono::Duration::days(days.clamp(1, crate::pim::RETENTION_DAYS)),
+            ),
+            user: me.map(|i| i.username),
+            ..Default::default()
+        };
+        let report = self.audit(&q).await;
+        let (verification, verification_error) = match self.verify_history() {
+            Ok(v) => (Some(v), None),
+            Err(e) => (None, Some((&e).into())),
+        };
+        HistoryView {
+            events: report.events,
+            tenant_error: report.tenant_error,
+            verification,
+            verification_error,
+        }
+    }
+
     /// My PIM events: the tenant's audit log (when I may read it) merged with this machine's
     /// history, newest first, each saying where it came from. The tenant's part failing
     /// (a role or consent missing) still gives the local part, with the error.
@@ -102,6 +127,20 @@ impl Elevate {
             tenant_error: error,
         }
     }
+}
+
+/// The popup's History view: my events, local and from the tenant, and the local chain's state.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HistoryView {
+    pub events: Vec<crate::pim::AuditEvent>,
+    /// Why the tenant's part is missing (no reader role, no consent), if it is.
+    pub tenant_error: Option<crate::payload::ErrorPayload>,
+    /// The local history's hash chain: verified, or where it breaks.
+    pub verification: Option<crate::history::Verification>,
+    /// Why the chain could not be checked, if it could not.
+    pub verification_error: Option<crate::payload::ErrorPayload>,
 }
 
 /// What `audit` found.

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod activate;
+mod admin;
 mod agent;
 mod approvals;
 mod background;
@@ -34,10 +35,11 @@ use crate::store::DataDir;
 use crate::tray_model::{TrayContext, TrayModel};
 
 pub use activate::{Done, Input};
+pub use admin::{AdminDone, AssignInput};
 pub use approvals::{plane_of_key, time_to_decide};
 pub use env::{Env, Secrets};
 pub use favorites::favorite_label;
-pub use history::{state_word, AuditReport};
+pub use history::{state_word, AuditReport, HistoryView};
 pub use list::{Filter, Followed, Waiting};
 pub use resolve::{resolve, Target};
 pub use settings::Saved;
