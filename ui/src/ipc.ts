@@ -10,6 +10,7 @@ import type { CommandName } from "./bindings/CommandName";
 import type { Decided } from "./bindings/Decided";
 import type { DecisionForm } from "./bindings/DecisionForm";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
+import type { HistoryView } from "./bindings/HistoryView";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
 import type { UiEvent } from "./bindings/UiEvent";
 import type { View } from "./bindings/View";
@@ -83,6 +84,9 @@ export interface Backend {
    *  The section follows as a `view` event. */
   decide: (form: DecisionForm) => Promise<Decided>;
   openInPortal: (key: string) => Promise<undefined>;
+  /** My events of the last `days` days (local and, where I may read it, the tenant's), newest
+   *  first, with the local chain's state. A tenant part that failed is in the answer, not thrown. */
+  historyView: (days: number) => Promise<HistoryView>;
   openSettings: () => Promise<void>;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
@@ -102,6 +106,7 @@ export const tauriBackend: Backend = {
   activateMany: (form) => call<BatchItem[]>("activate_many", { form }),
   decide: (form) => call<Decided>("decide", { form }),
   openInPortal: (key) => call<undefined>("open_in_portal", { key }),
+  historyView: (days) => call<HistoryView>("history_view", { days }),
   openSettings: () => call<undefined>("open_settings"),
   onView: (handler) => {
     on("view", handler);

@@ -1,11 +1,13 @@
-// Fixtures shared by the popup's tests: assignments, approvals, views, a fake backend (with
+// Fixtures shared by the popup's tests: assignments, approvals, views, history events, a fake backend (with
 // `emit` standing for the app's `view` event) and a fresh root element. Not part of the app.
 import { vi } from "vitest";
 import type { Approval } from "./bindings/Approval";
 import type { ApprovalsView } from "./bindings/ApprovalsView";
 import type { Assignment } from "./bindings/Assignment";
+import type { AuditEvent } from "./bindings/AuditEvent";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { DecisionForm } from "./bindings/DecisionForm";
+import type { HistoryView } from "./bindings/HistoryView";
 import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 
@@ -91,6 +93,33 @@ export function view(list: Assignment[] = items): View {
   };
 }
 
+export function auditEvent(over: Partial<AuditEvent>): AuditEvent {
+  return {
+    source: "local",
+    time: "2026-11-23T11:00:00Z",
+    activity: "activate",
+    plane: "entraRole",
+    target: "User Administrator",
+    principal: null,
+    initiatedBy: "alex@contoso.example",
+    result: "active",
+    justification: null,
+    requestId: null,
+    ...over,
+  };
+}
+
+/** The History panel's answer: by default nothing happened and the (empty) chain holds. */
+export function historyView(over: Partial<HistoryView> = {}): HistoryView {
+  return {
+    events: [],
+    tenantError: null,
+    verification: { records: 0, firstBadLine: null, problem: null, message: "The history's 0 records are intact." },
+    verificationError: null,
+    ...over,
+  };
+}
+
 export function backend(over: Partial<Backend> = {}): Backend {
   return {
     appInfo: () => Promise.resolve({ name: "Elevate", version: "0.1.0", mode: "demo" }),
@@ -107,6 +136,7 @@ export function backend(over: Partial<Backend> = {}): Backend {
       Promise.resolve({ key: form.key, verdict: form.verdict, state: "recorded" as const, result: form.verdict === "approve" ? "approved" : "denied", by: null, message: `Request ${form.verdict === "approve" ? "approved" : "denied"}.` }),
     ),
     openInPortal: vi.fn(() => Promise.resolve(undefined)),
+    historyView: vi.fn(() => Promise.resolve(historyView())),
     openSettings: vi.fn(() => Promise.resolve()),
     onView: () => undefined,
     onError: () => undefined,

@@ -2,12 +2,14 @@
 // every View goes through (the one pulled at mount, then each `view` event); the keyboard;
 // the countdown; and the marks `make bench` reads. The list, rows, forms and batch bar are
 // in list.ts, rows.ts, forms.ts and batch.ts; the "To approve" section in approvals.ts; the
-// state in state.ts.
+// History panel (which takes the list area's place while open) in history.ts; the state in
+// state.ts.
 import type { View } from "./bindings/View";
 import { createApprovals } from "./approvals";
 import { createBatch } from "./batch";
 import { el, errorView, mark, markNextFrame } from "./dom";
 import { createForms } from "./forms";
+import { createHistory } from "./history";
 import type { Backend } from "./ipc";
 import { toErrorPayload } from "./ipc";
 import { createList } from "./list";
@@ -26,20 +28,23 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   const refreshButton = el("button", { class: "icon", type: "button", "aria-label": "Refresh" }, "⟳");
   const close = el("button", { class: "icon close", type: "button", "aria-label": "Close Elevate" }, "✕");
   const gear = el("button", { class: "icon", type: "button", "aria-label": "Settings" }, "⚙");
+  const historyButton = el("button", { class: "icon", type: "button", "aria-label": "History", "data-testid": "history-button" }, "◷");
   const batchBar = el("div", { class: "batch", "aria-label": "Selected assignments" });
   const account = el("span", { class: "account" });
   const banner = el("div", { class: "banner" });
   // Outside the windowed list: its rows keep one height.
   const toApprove = el("section", { class: "approvals" });
   const ul = el("ul", { class: "list", role: "listbox", "aria-label": "Assignments" });
+  const historyPanel = el("section", { class: "history" });
   const footer = el("footer", {}, "…");
   root.replaceChildren(
-    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, gear, close),
+    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, historyButton, gear, close),
     search,
     banner,
     toApprove,
     batchBar,
     ul,
+    historyPanel,
     footer,
   );
 
@@ -74,6 +79,17 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   });
 
   const approvals = createApprovals(toApprove, backend, now);
+
+  // The History panel takes the list area's place: search, "To approve", batch bar and list are
+  // taken out of the layout (by style: the approvals section sets its own `hidden`), keeping
+  // their state, rows and the list's scroll position for when it closes.
+  const listArea = [search, toApprove, batchBar, ul];
+  let listScroll = 0;
+  const history = createHistory(historyPanel, historyButton, backend, (open) => {
+    if (open) listScroll = ul.scrollTop;
+    for (const node of listArea) node.style.display = open ? "none" : "";
+    if (!open) ul.scrollTop = listScroll;
+  });
 
   const showError = (error: unknown): void => {
     bannerFor = null; // the next view replaces it
@@ -124,7 +140,10 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     account.textContent = view.account?.username ?? "";
     // A view names the item to open the form on, or the approval to decide (its field); the
     // same request repeated is opened once.
-    if (view.focus !== null && view.focus !== lastFocus && !approvals.focus(view.focus)) focusOn(view.focus);
+    if (view.focus !== null && view.focus !== lastFocus) {
+      history.close(false);
+      if (!approvals.focus(view.focus)) focusOn(view.focus);
+    }
     lastFocus = view.focus;
     mark(MARK_VIEW_APPLIED);
   };
@@ -146,7 +165,9 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   gear.addEventListener("click", () => void backend.openSettings());
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
-      if (state.formFor) {
+      if (history.isOpen()) {
+        history.close();
+      } else if (state.formFor) {
         forms.close();
         markNextFrame(MARK_KEY_PAINTED);
       } else {
@@ -154,9 +175,10 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       }
       return;
     }
-    // Keys typed in a form or in the "To approve" section are theirs, not the list's.
-    const inForm = event.target instanceof HTMLElement && event.target.closest("form, section.approvals") !== null;
-    if (inForm) return;
+    // Keys typed in a form, the "To approve" section or the header's buttons are theirs, not the
+    // list's; none are while the History panel hides the list.
+    const inForm = event.target instanceof HTMLElement && event.target.closest("form, section.approvals, header") !== null;
+    if (inForm || history.isOpen()) return;
     const items = shown(state);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
