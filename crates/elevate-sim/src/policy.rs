@@ -1,5 +1,8 @@
 //! Renders a scenario policy as Graph's unifiedRoleManagementPolicy rules (the 17 rules of
-//! the documented example) and as ARM's effectiveRules (discriminated by `ruleType`).
+//! the documented example) and as ARM's effectiveRules (discriminated by `ruleType`),
+//! including the administrator's rules (`Expiration_Admin_Eligibility`,
+//! `Expiration_Admin_Assignment`, `Enablement_Admin_Assignment`) from the policy's `admin*`
+//! fields.
 
 use serde_json::{json, Value};
 
@@ -19,6 +22,15 @@ fn enabled_rules(p: &Policy) -> Vec<&'static str> {
     v
 }
 
+/// `Enablement_Admin_Assignment`'s rules: the justification an administrator must give.
+fn admin_enabled_rules(p: &Policy) -> Vec<&'static str> {
+    if p.admin_justification {
+        vec!["Justification"]
+    } else {
+        vec![]
+    }
+}
+
 fn graph_target(caller: &str, level: &str) -> Value {
     json!({"caller": caller, "operations": ["all"], "level": level, "inheritableSettings": [], "enforcedSettings": []})
 }
@@ -31,7 +43,7 @@ fn notification(id: &str, recipient: &str, caller: &str, level: &str) -> Value {
 
 pub fn graph_rules(p: &Policy) -> Vec<Value> {
     let mut rules = vec![
-        json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_Admin_Eligibility", "isExpirationRequired": false, "maximumDuration": "P365D", "target": graph_target("Admin", "Eligibility")}),
+        json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_Admin_Eligibility", "isExpirationRequired": !p.admin_permanent_eligible, "maximumDuration": p.admin_eligibility_max, "target": graph_target("Admin", "Eligibility")}),
         json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_Admin_Eligibility", "enabledRules": [], "target": graph_target("Admin", "Eligibility")}),
     ];
     for r in ["Admin", "Requestor", "Approver"] {
@@ -42,8 +54,8 @@ pub fn graph_rules(p: &Policy) -> Vec<Value> {
             "Eligibility",
         ));
     }
-    rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_Admin_Assignment", "isExpirationRequired": false, "maximumDuration": "P180D", "target": graph_target("Admin", "Assignment")}));
-    rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_Admin_Assignment", "enabledRules": ["Justification"], "target": graph_target("Admin", "Assignment")}));
+    rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_Admin_Assignment", "isExpirationRequired": !p.admin_permanent_active, "maximumDuration": p.admin_assignment_max, "target": graph_target("Admin", "Assignment")}));
+    rules.push(json!({"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_Admin_Assignment", "enabledRules": admin_enabled_rules(p), "target": graph_target("Admin", "Assignment")}));
     for r in ["Admin", "Requestor", "Approver"] {
         rules.push(notification(
             &format!("Notification_{r}_Admin_Assignment"),
@@ -76,8 +88,10 @@ fn arm_target(caller: &str, level: &str) -> Value {
 
 pub fn arm_rules(p: &Policy) -> Vec<Value> {
     vec![
-        json!({"isExpirationRequired": false, "maximumDuration": "P365D", "id": "Expiration_Admin_Eligibility", "ruleType": "RoleManagementPolicyExpirationRule", "target": arm_target("Admin", "Eligibility")}),
+        json!({"isExpirationRequired": !p.admin_permanent_eligible, "maximumDuration": p.admin_eligibility_max, "id": "Expiration_Admin_Eligibility", "ruleType": "RoleManagementPolicyExpirationRule", "target": arm_target("Admin", "Eligibility")}),
         json!({"enabledRules": [], "id": "Enablement_Admin_Eligibility", "ruleType": "RoleManagementPolicyEnablementRule", "target": arm_target("Admin", "Eligibility")}),
+        json!({"isExpirationRequired": !p.admin_permanent_active, "maximumDuration": p.admin_assignment_max, "id": "Expiration_Admin_Assignment", "ruleType": "RoleManagementPolicyExpirationRule", "target": arm_target("Admin", "Assignment")}),
+        json!({"enabledRules": admin_enabled_rules(p), "id": "Enablement_Admin_Assignment", "ruleType": "RoleManagementPolicyEnablementRule", "target": arm_target("Admin", "Assignment")}),
         json!({"isExpirationRequired": true, "maximumDuration": p.max_duration, "id": "Expiration_EndUser_Assignment", "ruleType": "RoleManagementPolicyExpirationRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"enabledRules": enabled_rules(p), "id": "Enablement_EndUser_Assignment", "ruleType": "RoleManagementPolicyEnablementRule", "target": arm_target("EndUser", "Assignment")}),
         json!({"setting": {"isApprovalRequired": p.approval, "isApprovalRequiredForExtension": false, "isRequestorJustificationRequired": true, "approvalMode": "SingleStage",

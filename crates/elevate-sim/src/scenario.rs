@@ -84,6 +84,55 @@ pub struct Policy {
     /// Conditional Access authentication context claim value (`c1`...).
     #[serde(default)]
     pub auth_context: Option<String>,
+    /// The longest eligibility an administrator may assign (`Expiration_Admin_Eligibility`
+    /// `maximumDuration`), ISO-8601.
+    #[serde(default = "p365d")]
+    pub admin_eligibility_max: String,
+    /// Permanent eligibilities allowed (`Expiration_Admin_Eligibility` not
+    /// `isExpirationRequired`).
+    #[serde(default)]
+    pub admin_permanent_eligible: bool,
+    /// The longest active assignment an administrator may make (`Expiration_Admin_Assignment`).
+    #[serde(default = "p180d")]
+    pub admin_assignment_max: String,
+    /// Permanent active assignments allowed.
+    #[serde(default)]
+    pub admin_permanent_active: bool,
+    /// Active assignments need a justification (`Enablement_Admin_Assignment`).
+    #[serde(default = "yes")]
+    pub admin_justification: bool,
+}
+
+fn p365d() -> String {
+    "P365D".into()
+}
+
+fn p180d() -> String {
+    "P180D".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Policy {
+    /// A tenant's default when a scenario names no policy: 8 hours, justification.
+    fn default() -> Policy {
+        Policy {
+            max_duration: "PT8H".into(),
+            justification: true,
+            ticket: false,
+            mfa: false,
+            approval: false,
+            approver_justification: false,
+            auth_context: None,
+            admin_eligibility_max: p365d(),
+            admin_permanent_eligible: false,
+            admin_assignment_max: p180d(),
+            admin_permanent_active: false,
+            admin_justification: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +260,13 @@ impl Scenario {
                     "policy {name}: maxDuration {} is not an ISO-8601 duration",
                     p.max_duration
                 ));
+            }
+            for d in [&p.admin_eligibility_max, &p.admin_assignment_max] {
+                if crate::time::parse_duration(d).is_none() {
+                    return Err(format!(
+                        "policy {name}: admin maximum {d} is not an ISO-8601 duration"
+                    ));
+                }
             }
         }
         let policy_ok =

@@ -5,8 +5,10 @@
 //!
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, and the handlers in
-//! `instances`, `requests`, `policies` and `approvals`.
+//! `instances`, `requests`, `policies`, `approvals` and `admin` (administrators' assign and
+//! remove of eligibilities and active assignments).
 
+mod admin;
 mod approvals;
 mod common;
 mod instances;
@@ -49,6 +51,10 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             approvals::one_stage(ctx, &me, scope, id, stage)
         }
         Route::ApprovalDecide { scope, id, stage } => approvals::decide(ctx, &me, scope, id, stage),
+        Route::EligibilityRequestPut { scope, name } => {
+            admin::put(ctx, scope, name, crate::state::AdminLevel::Eligibility)
+        }
+        Route::EligibilityRequestGet { name, .. } => admin::get_eligibility(ctx, &me, name),
         Route::Batch => Ok(Resp::arm_error(
             500,
             "InternalServerError",

@@ -30,7 +30,7 @@ pub(super) fn role_info(t: &Tenant, scope: &str, role: &str) -> Value {
     json!({"id": role_def_id(scope, role), "displayName": name, "type": "BuiltInRole"})
 }
 
-fn principal_info(t: &Tenant, id: &str) -> Value {
+pub(super) fn principal_info(t: &Tenant, id: &str) -> Value {
     let u = t.user(id);
     json!({"id": id, "displayName": u.map(|u| u.display_name.clone()), "email": u.map(|u| u.user_principal_name.clone()), "type": "User"})
 }

@@ -1,11 +1,12 @@
 //! Role assignment schedule requests: the caller's list (`asTarget()`), one by name,
-//! cancelling, and the self-service PUT by GUID that submits an activation.
+//! cancelling, and the self-service PUT by GUID that submits an activation (the admin
+//! request types go to `admin`).
 
 use super::common::{check_as_target, covers, known_scope, list, pim_error, Ctx};
 use super::render::request;
 use crate::auth::TokenInfo;
 use crate::http::Resp;
-use crate::state::{Action, Caller, Plane, Submission, Target};
+use crate::state::{field, is_admin_action, Action, AdminLevel, Caller, Plane, Submission, Target};
 use crate::time::{parse_duration, parse_time};
 
 /// The caller's requests at or below `scope`.
@@ -25,14 +26,16 @@ pub(super) fn get(ctx: &Ctx, me: &str, name: &str) -> Result<Resp, Resp> {
     let t = &*ctx.tenant;
     let r = t
         .requests_of(me, Plane::Azure)
-        .find(|r| r.id.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
+        .find(|r| r.id.eq_ignore_ascii_case(name));
+    let Some(r) = r else {
+        return super::admin::get(ctx, me, name, AdminLevel::Assignment).ok_or_else(|| {
             Resp::arm_error(
                 404,
                 "RoleAssignmentScheduleRequestNotFound",
                 &format!("The role assignment schedule request '{name}' does not exist."),
             )
-        })?;
+        });
+    };
     Ok(Resp::json(200, &request(t, r)))
 }
 
@@ -61,14 +64,17 @@ pub(super) fn put(ctx: &mut Ctx, scope: &str, name: &str) -> Result<Resp, Resp> 
     })?;
     let p = &body["properties"];
     let bad = |m: String| Resp::arm_error(400, "InvalidRequestContent", &m);
-    let request_type = p["requestType"].as_str().unwrap_or_default();
+    let request_type = field(field(&body, "properties"), "requestType")
+        .as_str()
+        .unwrap_or_default();
+    if is_admin_action(request_type) {
+        return super::admin::put(ctx, scope, name, AdminLevel::Assignment);
+    }
     let action = Action::parse(request_type);
     if action.is_none() {
-        return Err(if request_type.to_ascii_lowercase().starts_with("admin") {
-            Resp::arm_error(403, "AuthorizationFailed", "The client does not have authorization to perform administrator requests at this scope.")
-        } else {
-            bad(format!("The requestType '{request_type}' is not valid."))
-        });
+        return Err(bad(format!(
+            "The requestType '{request_type}' is not valid."
+        )));
     }
     let role_full = p["roleDefinitionId"].as_str().unwrap_or_default();
     let role = role_full.rsplit('/').next().unwrap_or_default();

@@ -1,6 +1,7 @@
 //! ARM routing and access: maps a `.../providers/Microsoft.Authorization/...` path (with a
 //! supported `api-version`: 2020-10-01 and friends, `2021-01-01-preview` for approvals) or
-//! `/batch` to a [`Route`], names its counter key, and checks a token.
+//! `/batch` to a [`Route`], names its counter key, and checks a token. Every ARM route needs
+//! `user_impersonation` only; what a caller may do is the role's business (RBAC), not a scope's.
 
 use crate::auth::TokenInfo;
 use crate::http::{Req, Resp};
@@ -88,6 +89,15 @@ pub enum Route {
     },
     /// `POST /batch?api-version=2020-06-01`.
     Batch,
+    /// An administrator's `roleEligibilityScheduleRequests/{guid}`: PUT and GET.
+    EligibilityRequestPut {
+        scope: String,
+        name: String,
+    },
+    EligibilityRequestGet {
+        scope: String,
+        name: String,
+    },
 }
 
 impl Route {
@@ -111,6 +121,8 @@ impl Route {
             }
             Route::ApprovalDecide { .. } => "arm.roleAssignmentApprovals.decide",
             Route::Batch => "arm.batch",
+            Route::EligibilityRequestPut { .. } => "arm.roleEligibilityScheduleRequests.put",
+            Route::EligibilityRequestGet { .. } => "arm.roleEligibilityScheduleRequests.get",
         }
     }
 
@@ -185,6 +197,8 @@ fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         ("GET", ["roleassignmentschedulerequests"]) => Route::RequestList { scope },
         ("PUT", ["roleassignmentschedulerequests", _]) => Route::RequestPut { scope, name: id(1) },
         ("GET", ["roleassignmentschedulerequests", _]) => Route::RequestGet { scope, name: id(1) },
+        ("PUT", ["roleeligibilityschedulerequests", _]) => Route::EligibilityRequestPut { scope, name: id(1) },
+        ("GET", ["roleeligibilityschedulerequests", _]) => Route::EligibilityRequestGet { scope, name: id(1) },
         ("POST", ["roleassignmentschedulerequests", _, "cancel"]) => Route::RequestCancel { scope, name: id(1) },
         ("GET", ["rolemanagementpolicyassignments"]) => Route::PolicyAssignments { scope },
         ("GET", ["rolemanagementpolicies", _]) => Route::Policy { scope, name: id(1) },

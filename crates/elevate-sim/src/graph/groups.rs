@@ -7,7 +7,7 @@ use super::common::{collection, my_request, pim_error, Ctx};
 use super::render::{group_active, group_eligible, group_object, group_request, listing};
 use super::requests::{submission, submit};
 use crate::http::{parse_in_filter, select, Resp};
-use crate::state::{Plane, Target};
+use crate::state::{is_admin_action, AdminLevel, Plane, Target};
 
 /// The caller's eligible group schedule instances.
 pub(super) fn eligible(ctx: &Ctx, me: &str) -> Result<Resp, Resp> {
@@ -56,13 +56,19 @@ pub(super) fn requests_mine(ctx: &Ctx, me: &str) -> Result<Resp, Resp> {
 
 /// One of the caller's group assignment schedule requests.
 pub(super) fn request(ctx: &Ctx, me: &str, id: &str) -> Result<Resp, Resp> {
-    let r = my_request(ctx.tenant, me, Plane::Group, id)?;
+    let r = match my_request(ctx.tenant, me, Plane::Group, id) {
+        Ok(r) => r,
+        Err(e) => return super::admin::assignment_request(ctx, me, Plane::Group, id).ok_or(e),
+    };
     Ok(Resp::json(200, &group_request(r)))
 }
 
 /// `POST /identityGovernance/privilegedAccess/group/assignmentScheduleRequests`.
 pub(super) fn create_request(ctx: &mut Ctx) -> Result<Resp, Resp> {
     let body = ctx.req.json()?;
+    if is_admin_action(body["action"].as_str().unwrap_or_default()) {
+        return super::admin::group_create(ctx, AdminLevel::Assignment);
+    }
     let mut sub = submission(&body)?;
     let group = body["groupId"].as_str().unwrap_or_default();
     let access = body["accessId"]

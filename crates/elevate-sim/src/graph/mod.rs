@@ -4,9 +4,11 @@
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, the write side in
 //! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies`,
-//! `approvals` (the approver side, with the beta approval objects) and `audit` (the
-//! directory audit log, its `$filter` grammar in `audit_filter`).
+//! `approvals` (the approver side, with the beta approval objects), `audit` (the
+//! directory audit log, its `$filter` grammar in `audit_filter`), `admin` (administrators'
+//! assign and remove, tenant-wide listings) and `users` (the user lookup).
 
+mod admin;
 mod approvals;
 mod audit;
 mod audit_filter;
@@ -18,12 +20,13 @@ mod render;
 mod requests;
 mod roles;
 mod route;
+mod users;
 
 pub use common::Ctx;
 pub use route::{authorize, route, Route};
 
 use crate::http::Resp;
-use crate::state::Plane;
+use crate::state::{AdminLevel, Plane};
 
 pub fn handle(route: &Route, ctx: &mut Ctx) -> Resp {
     match handle_inner(route, ctx) {
@@ -79,6 +82,16 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         }
         Route::DirectoryAudits => audit::list(ctx, &me),
         Route::DirectoryAudit(id) => audit::get(ctx, &me, id),
+        Route::EntraEligibilityRequestCreate => admin::entra_create(ctx, AdminLevel::Eligibility),
+        Route::EntraEligibilityRequest(id) => admin::eligibility_request(ctx, &me, id),
+        Route::EntraEligibleAll => admin::entra_eligible_all(ctx, &me, false),
+        Route::EntraEligibilitySchedules => admin::entra_eligible_all(ctx, &me, true),
+        Route::EntraActiveAll => admin::entra_active_all(ctx, &me),
+        Route::GroupEligibilityRequestCreate => admin::group_create(ctx, AdminLevel::Eligibility),
+        Route::GroupEligibleAll => admin::group_all(ctx, &me, true),
+        Route::GroupActiveAll => admin::group_all(ctx, &me, false),
+        Route::Users => users::list(ctx),
+        Route::User(id) => users::get(ctx, id),
     }
 }
 

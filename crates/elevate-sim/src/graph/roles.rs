@@ -9,7 +9,7 @@ use super::render::{
 };
 use super::requests::{submission, submit};
 use crate::http::{parse_eq_filter, parse_in_filter, select, Resp};
-use crate::state::{Plane, Target};
+use crate::state::{is_admin_action, AdminLevel, Plane, Target};
 
 /// `GET /roleManagement/directory/roleDefinitions`.
 pub(super) fn definitions(ctx: &Ctx) -> Result<Resp, Resp> {
@@ -125,15 +125,21 @@ pub(super) fn requests_mine(ctx: &Ctx, me: &str) -> Result<Resp, Resp> {
 
 /// One of the caller's role assignment schedule requests.
 pub(super) fn request(ctx: &Ctx, me: &str, id: &str) -> Result<Resp, Resp> {
-    let r = my_request(ctx.tenant, me, Plane::Entra, id)?;
+    let r = match my_request(ctx.tenant, me, Plane::Entra, id) {
+        Ok(r) => r,
+        Err(e) => return super::admin::assignment_request(ctx, me, Plane::Entra, id).ok_or(e),
+    };
     let mut v = entra_request(r);
     v["@odata.context"] = json!("https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity");
     Ok(Resp::json(200, &v))
 }
 
-/// `POST /roleManagement/directory/roleAssignmentScheduleRequests`.
+/// `POST /roleManagement/directory/roleAssignmentScheduleRequests` (admin actions: `admin`).
 pub(super) fn create_request(ctx: &mut Ctx) -> Result<Resp, Resp> {
     let body = ctx.req.json()?;
+    if is_admin_action(body["action"].as_str().unwrap_or_default()) {
+        return super::admin::entra_create(ctx, AdminLevel::Assignment);
+    }
     let mut sub = submission(&body)?;
     let role = body["roleDefinitionId"].as_str().unwrap_or_default();
     let scope = body["directoryScopeId"]

@@ -60,6 +60,20 @@ pub enum Route {
     /// `auditLogs/directoryAudits` and one record of it.
     DirectoryAudits,
     DirectoryAudit(String),
+    /// The administrator's side: `roleEligibilityScheduleRequests` (POST, GET one), the
+    /// tenant-wide role eligibility schedules and instances and role assignment instances,
+    /// group `eligibilityScheduleRequests` (POST), group instances by `$filter`.
+    EntraEligibilityRequestCreate,
+    EntraEligibilityRequest(String),
+    EntraEligibleAll,
+    EntraEligibilitySchedules,
+    EntraActiveAll,
+    GroupEligibilityRequestCreate,
+    GroupEligibleAll,
+    GroupActiveAll,
+    /// `/users` (`$filter`, `$select`) and `/users/{id or userPrincipalName}`.
+    Users,
+    User(String),
 }
 
 impl Route {
@@ -95,6 +109,17 @@ impl Route {
             Route::GroupApprovalDecide(..) => "graph.group.assignmentApprovals.decide",
             Route::GroupApprovalsApprover { .. } => "graph.group.assignmentApprovals.approver",
             Route::DirectoryAudits | Route::DirectoryAudit(_) => "graph.directoryAudits",
+            Route::EntraEligibilityRequestCreate => "graph.roleEligibilityScheduleRequests.create",
+            Route::EntraEligibilityRequest(_) => "graph.roleEligibilityScheduleRequests.get",
+            Route::EntraEligibleAll => "graph.roleEligibilityScheduleInstances.all",
+            Route::EntraEligibilitySchedules => "graph.roleEligibilitySchedules",
+            Route::EntraActiveAll => "graph.roleAssignmentScheduleInstances.all",
+            Route::GroupEligibilityRequestCreate => {
+                "graph.group.eligibilityScheduleRequests.create"
+            }
+            Route::GroupEligibleAll => "graph.group.eligibilityScheduleInstances.all",
+            Route::GroupActiveAll => "graph.group.assignmentScheduleInstances.all",
+            Route::Users | Route::User(_) => "graph.users",
         }
     }
 
@@ -124,14 +149,20 @@ impl Route {
                 "RoleManagement.ReadWrite.Directory",
                 "Directory.Read.All",
             ],
-            Route::EntraEligible => &[
+            Route::EntraEligible
+            | Route::EntraEligibilityRequest(_)
+            | Route::EntraEligibleAll
+            | Route::EntraEligibilitySchedules => &[
                 "RoleEligibilitySchedule.Read.Directory",
                 "RoleEligibilitySchedule.ReadWrite.Directory",
                 "RoleManagement.Read.Directory",
                 "RoleManagement.Read.All",
                 "RoleManagement.ReadWrite.Directory",
             ],
-            Route::EntraActive | Route::EntraRequestsMine | Route::EntraRequest(_) => &[
+            Route::EntraActive
+            | Route::EntraActiveAll
+            | Route::EntraRequestsMine
+            | Route::EntraRequest(_) => &[
                 "RoleAssignmentSchedule.Read.Directory",
                 "RoleAssignmentSchedule.ReadWrite.Directory",
                 "RoleManagement.Read.Directory",
@@ -143,13 +174,16 @@ impl Route {
                 "RoleAssignmentSchedule.Remove.Directory",
                 "RoleManagement.ReadWrite.Directory",
             ],
-            Route::GroupEligible => &[
+            Route::GroupEligible | Route::GroupEligibleAll => &[
                 "PrivilegedEligibilitySchedule.Read.AzureADGroup",
                 "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
                 "PrivilegedAccess.Read.AzureADGroup",
                 "PrivilegedAccess.ReadWrite.AzureADGroup",
             ],
-            Route::GroupActive | Route::GroupRequestsMine | Route::GroupRequest(_) => &[
+            Route::GroupActive
+            | Route::GroupActiveAll
+            | Route::GroupRequestsMine
+            | Route::GroupRequest(_) => &[
                 "PrivilegedAssignmentSchedule.Read.AzureADGroup",
                 "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup",
                 "PrivilegedAccess.Read.AzureADGroup",
@@ -176,6 +210,19 @@ impl Route {
                 "RoleManagement.ReadWrite.Directory",
             ],
             Route::Batch | Route::DirectoryAudits | Route::DirectoryAudit(_) => &[],
+            // GD rbacapplication-post-roleeligibilityschedulerequests-permissions [DOC].
+            Route::EntraEligibilityRequestCreate => &[
+                "RoleEligibilitySchedule.ReadWrite.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            ],
+            Route::GroupEligibilityRequestCreate => &[
+                "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+                "PrivilegedAccess.ReadWrite.AzureADGroup",
+            ],
+            // Other users' profiles: not User.Read [DOC, user-list permissions].
+            Route::Users | Route::User(_) => {
+                &["User.ReadBasic.All", "User.Read.All", "Directory.Read.All"]
+            }
             // ReadWrite is the least privilege listed; there is no Read [DOC, reference §0].
             Route::EntraRequestsApprover => &[
                 "RoleAssignmentSchedule.ReadWrite.Directory",
@@ -334,6 +381,16 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
             Some(r) => r.map(|_| Route::EntraActive)?,
             None => return Err(Resp::graph_error(403, "Forbidden", "Listing every assignment needs an administrator role; use filterByCurrentUser(on='principal').")),
         },
+        ["rolemanagement", "directory", "roleeligibilityscheduleinstances"] if get => Route::EntraEligibleAll,
+        ["rolemanagement", "directory", "roleeligibilityschedules"] if get => Route::EntraEligibilitySchedules,
+        ["rolemanagement", "directory", "roleassignmentscheduleinstances"] if get => Route::EntraActiveAll,
+        ["rolemanagement", "directory", "roleeligibilityschedulerequests"] if post => Route::EntraEligibilityRequestCreate,
+        ["rolemanagement", "directory", "roleeligibilityschedulerequests", _] if get => Route::EntraEligibilityRequest(segs[3].to_string()),
+        ["identitygovernance", "privilegedaccess", "group", "eligibilityschedulerequests"] if post => Route::GroupEligibilityRequestCreate,
+        ["identitygovernance", "privilegedaccess", "group", "eligibilityscheduleinstances"] if get => Route::GroupEligibleAll,
+        ["identitygovernance", "privilegedaccess", "group", "assignmentscheduleinstances"] if get => Route::GroupActiveAll,
+        ["users"] if get => Route::Users,
+        ["users", _] if get => Route::User(segs[1].to_string()),
         ["rolemanagement", "directory", "roleassignmentschedulerequests"] if post => Route::EntraRequestCreate,
         ["rolemanagement", "directory", "roleassignmentschedulerequests", f] if get => match current_user_fn(f) {
             Some(r) => match r? {
@@ -378,7 +435,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
         ["policies", "rolemanagementpolicyassignments"] if get => Route::Policies,
         ["auditlogs", "directoryaudits"] if get => Route::DirectoryAudits,
         ["auditlogs", "directoryaudits", _] if get => Route::DirectoryAudit(segs[2].to_string()),
-        ["me"] | ["$batch"] | ["rolemanagement", ..] | ["identitygovernance", ..] | ["groups", ..] | ["policies", ..] | ["auditlogs", "directoryaudits", ..] => return Err(wrong()),
+        ["me"] | ["$batch"] | ["rolemanagement", ..] | ["identitygovernance", ..] | ["groups", ..] | ["policies", ..] | ["auditlogs", "directoryaudits", ..] | ["users", ..] => return Err(wrong()),
         _ => return Err(not_found()),
     };
     Ok(r)

@@ -1,7 +1,8 @@
 //! The tenant's directory audit log of PIM events (reference §2.1): a bounded in-memory log
 //! ([`AuditLog`]), the documented `activityDisplayName` of each step of a request, and the
 //! `directoryAudit` records in Graph's shape (`loggedByService: "PIM"`, `PIM_` ids, the
-//! fixture's `targetResources` order), recorded by the tenant as requests move.
+//! fixture's `targetResources` order), recorded by the tenant as requests move and as
+//! administrators assign and remove (`audit_named`).
 
 use std::collections::VecDeque;
 
@@ -327,6 +328,35 @@ impl Tenant {
         id: String,
     ) -> Option<Value> {
         let (name, operation) = activity_name(req.action, activity)?;
+        Some(self.named_record(name, operation, activity, req, by, at, id))
+    }
+
+    /// Records an administrator's action on `req` now, under a documented name of its own
+    /// (`Add eligible member to role in PIM completed (timebound)`...).
+    pub(super) fn audit_named(
+        &mut self,
+        name: &str,
+        operation: &str,
+        req: &Request,
+        by: Initiator,
+    ) {
+        let at = self.now();
+        let id = format!("PIM_{}", new_id());
+        let record = self.named_record(name, operation, AuditActivity::Completed, req, &by, at, id);
+        self.audit.push(at, record);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn named_record(
+        &self,
+        name: &str,
+        operation: &str,
+        activity: AuditActivity,
+        req: &Request,
+        by: &Initiator,
+        at: Time,
+        id: String,
+    ) -> Value {
         let initiator = match by {
             Initiator::Requester => req.principal.clone(),
             Initiator::User(u) => u.clone(),
@@ -365,7 +395,7 @@ impl Tenant {
         if let Target::Group { access, .. } = &req.target {
             details.push(detail("AccessId", access));
         }
-        Some(json!({
+        json!({
             "id": id,
             "category": category(req.target.plane()),
             "correlationId": correlation_id(&req.id),
@@ -378,7 +408,7 @@ impl Tenant {
             "initiatedBy": {"app": null, "user": self.user_identity(&initiator)},
             "targetResources": self.target_resources(req),
             "additionalDetails": details,
-        }))
+        })
     }
 
     /// The start of the retention window: events before it are no longer returned.

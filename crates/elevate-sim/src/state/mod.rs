@@ -2,11 +2,15 @@
 //!
 //! This module owns the public surface; the parts live in `model` (the PIM data types),
 //! `settings`, `tenant` (the state and its views), `submit` (self-service requests),
+//! `admin` (administrators' assign and remove, who may, the admin policy rules) with
+//! `admin_model` (its request types and their parsing),
 //! `decisions` (cancel, approve, deny), `approvals` (the approver side: who approves, an
 //! approver's decision and its refusals, the 24-hour expiry), `audit` (the directory audit
 //! log of PIM events) with `audit_seed` (the history a tenant starts with) and `common`
 //! (shared helpers).
 
+mod admin;
+mod admin_model;
 mod approvals;
 mod audit;
 mod audit_seed;
@@ -17,6 +21,10 @@ mod settings;
 mod submit;
 mod tenant;
 
+pub use admin_model::{
+    field, is_admin_action, AdminAction, AdminLevel, AdminRequest, AdminSubmission, AZURE_OWNER,
+    AZURE_USER_ACCESS_ADMIN, GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN,
+};
 pub use approvals::{parse_decision, StepStatus, ADMIN_REVIEWER, APPROVAL_WINDOW_HOURS};
 pub use audit::{
     activity_name, category, correlation_id, fmt_audit_time, AuditActivity, AuditEvent, AuditLog,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
+use super::admin_model::AdminRequest;
 use super::audit::{AuditActivity, AuditLog, Initiator};
 use super::common::new_id;
 use super::model::{Active, Eligibility, Plane, Request, Target};
@@ -19,6 +20,8 @@ pub struct Tenant {
     pub eligibilities: Vec<Eligibility>,
     pub actives: Vec<Active>,
     pub requests: Vec<Request>,
+    /// Administrators' assign and remove requests (`state::admin`).
+    pub admin_requests: Vec<AdminRequest>,
     /// Azure policies by (scope, role), from the scenario's grants.
     pub azure_policies: BTreeMap<(String, String), String>,
     /// The directory audit log of PIM events (seeded with a few days of history).
@@ -39,6 +42,7 @@ impl Tenant {
             eligibilities: vec![],
             actives: vec![],
             requests: vec![],
+            admin_requests: vec![],
             azure_policies: BTreeMap::new(),
             audit: AuditLog::default(),
         };
@@ -153,15 +157,7 @@ impl Tenant {
         };
         name.and_then(|n| self.scenario.policies.get(&n).cloned())
             .or_else(|| self.scenario.policies.get("default").cloned())
-            .unwrap_or(Policy {
-                max_duration: "PT8H".into(),
-                justification: true,
-                ticket: false,
-                mfa: false,
-                approval: false,
-                approver_justification: false,
-                auth_context: None,
-            })
+            .unwrap_or_default()
     }
 
     pub fn eligibilities_of<'a>(
