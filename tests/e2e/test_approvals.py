@@ -95,5 +95,17 @@ def test_a_request_needing_my_words_opens_the_popup_on_it(desktop: DesktopSessio
         result = driver.wait_for(f'[data-testid="approval-result-{key}"]', timeout=30)
         wait_until(lambda: "approved" in driver.text(result).lower(), 20, "the result next to the request")
         assert lee_active(base)
+
+        # The History view: the decision, from this machine and from the tenant's audit log.
+        driver.click(driver.find('[data-testid="history-button"]'))
+        chain = driver.wait_for('[data-testid="history-chain"]', timeout=30)
+        wait_until(lambda: "verified" in driver.text(chain), 20, "the chain state")
+        wait_until(lambda: driver.execute(
+            "return [...document.querySelectorAll('[data-testid=history-event][data-source=local]')]"
+            ".some(e => e.textContent.includes('SOC Analysts'))"), 20, "the local decision in the history")
+        assert driver.execute("return document.querySelectorAll('[data-testid=history-event][data-source=tenant]').length") > 0
+        time.sleep(0.5)
+        shot = desktop.window_screenshot("Elevate (demo)", desktop.artifacts / "popup-history.png")
+        shutil.copy(shot, ARTIFACTS / "popup-history.png")
     finally:
         driver.quit()

@@ -381,3 +381,21 @@ def test_audit_merges_the_tenant_log_and_the_local_history(cli: Cli) -> None:
     out = cli("audit")
     assert out.returncode == 4 and "AuditLog.Read.All" in out.stderr, out.stderr
     assert "activate" in out.stdout
+
+
+def test_assign_and_remove_as_a_group_owner_with_the_rules_checked_first(cli: Cli) -> None:
+    signed_in(cli)
+    base = ("--access", "member", "-j", "on-call rota")
+    out = cli("assign", "lee@contoso.example", "Platform Engineers", *base, "--permanent")
+    assert out.returncode == 3 and "permanent" in out.stderr, out.stderr
+    out = cli("assign", "Lee Gu", "Platform Engineers", *base, "--duration", "30d", "--json")
+    assert out.returncode == 0, out.stderr
+    done = json.loads(out.stdout)
+    assert done["outcome"]["status"] == "Provisioned" and done["user"]["userPrincipalName"] == "lee@contoso.example"
+    again = cli("assign", "lee@contoso.example", "Platform Engineers", *base, "--duration", "30d")
+    assert again.returncode == 4 and "already assigned" in again.stderr, again.stderr
+    out = cli("remove", "lee@contoso.example", "Platform Engineers", "--access", "member")
+    assert out.returncode == 0 and "removed" in out.stderr, out.stderr
+    out = cli("assign", "lee@contoso.example", "SOC Analysts", *base, "--duration", "30d")
+    assert out.returncode == 4 and "Privileged Role Administrator" in out.stderr, out.stderr
+    assert [h["action"] for h in cli.json("history") if h["action"] in ("assign", "remove")] == ["assign", "assign", "remove", "assign"]

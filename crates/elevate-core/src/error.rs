@@ -19,6 +19,8 @@ pub struct ServiceError {
     /// A claims challenge (JSON) from `RoleAssignmentRequestAcrsValidationFailed` or a
     /// 401 `insufficient_claims`.
     pub claims: Option<String>,
+    /// The message was rewritten for the use case (the admin catalogue): shown as is.
+    pub explained: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,7 @@ pub enum Error {
 
 fn describe_service(e: &ServiceError) -> String {
     let what = match e.code.as_str() {
+        _ if e.explained => e.message.clone(),
         "RoleAssignmentRequestPolicyValidationFailed" if !e.rules.is_empty() => {
             let rules: Vec<String> = e.rules.iter().map(|r| describe_rule(r)).collect();
             format!("The policy refused the request: {}.", rules.join("; "))
@@ -159,6 +162,7 @@ mod tests {
             rules: vec!["JustificationRule".into(), "TicketingRule".into()],
             request_id: Some("abc".into()),
             claims: None,
+            explained: false,
         }));
         assert_eq!(err.code(), "RoleAssignmentRequestPolicyValidationFailed");
         let text = err.to_string();

@@ -148,6 +148,7 @@ pub fn parse_error(
         rules,
         request_id,
         claims,
+        explained: false,
     }))
 }
 

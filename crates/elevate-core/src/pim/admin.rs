@@ -202,8 +202,21 @@ impl Pim {
                         enc(&format!("displayName eq '{}'", quote(name)))
                     ))
                 };
-                let body = self.get(&url, &token, Plane::Group).await?;
-                let groups = body["value"].as_array().cloned().unwrap_or_default();
+                let first = self.get(&url, &token, Plane::Group).await?;
+                // Matched here too: a service that ignores the filter must not pick a group.
+                let groups: Vec<Value> = self
+                    .follow(first, &token, Plane::Group)
+                    .await?
+                    .into_iter()
+                    .filter(|g| {
+                        g["id"]
+                            .as_str()
+                            .is_some_and(|i| i.eq_ignore_ascii_case(name))
+                            || g["displayName"]
+                                .as_str()
+                                .is_some_and(|d| d.eq_ignore_ascii_case(name))
+                    })
+                    .collect();
                 match groups.as_slice() {
                     [g] => {
                         let id = g["id"].as_str().unwrap_or_default().to_string();
@@ -414,6 +427,7 @@ fn explain(e: Error, t: &Assignment, remove: bool) -> Error {
     };
     Error::Service(Box::new(crate::error::ServiceError {
         message,
+        explained: true,
         ..s.clone()
     }))
 }

@@ -200,6 +200,7 @@ fn explain(e: Error) -> Error {
         Some(s) if s.status == 403 && s.code.eq_ignore_ascii_case("Authorization_RequestDenied") => {
             Error::Service(Box::new(crate::error::ServiceError {
                 message: "Reading the tenant's PIM audit log needs an Entra role: Reports Reader, Security Reader, Global Reader or Security Administrator. Activate one (e.g. `elevatectl activate \"Global Reader\"`) and try again; your own history is still shown.".into(),
+                explained: true,
                 ..s.clone()
             }))
         }

@@ -305,6 +305,7 @@ impl Pim {
                 rules: vec![],
                 request_id: id,
                 claims: None,
+                explained: false,
             }))),
         }
     }

@@ -117,6 +117,7 @@ impl Elevate {
                     rules: vec![],
                     request_id: None,
                     claims: None,
+                    explained: false,
                 })));
             }
             if started.elapsed() >= timeout {
