@@ -8,6 +8,7 @@ mod admin;
 mod approvals;
 mod audit;
 mod common;
+mod decision;
 mod definitions;
 mod listing;
 mod odata;
