@@ -27,10 +27,15 @@ def main() -> int:
     fields = run(["dpkg-deb", "-f", str(deb), "Package", "Version", "Depends"])
     print(fields.strip())
     depends = fields.split("Depends:", 1)[1] if "Depends:" in fields else ""
+    names = [d.strip().split(" ")[0] for d in depends.strip().split(",") if d.strip()]
     for need in ("libwebkit2gtk-4.1-0", "libayatana-appindicator3-1"):
-        if need not in depends:
+        if need not in names:
             print(f"package check: Depends lacks {need}", file=sys.stderr)
             return 1
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        print(f"package check: Depends lists {', '.join(twice)} more than once", file=sys.stderr)
+        return 1
     files = run(["dpkg-deb", "-c", str(deb)])
     if " usr/bin/elevate" not in files.replace("./", "") or ".desktop" not in files:
         print("package check: the package lacks usr/bin/elevate or its .desktop entry", file=sys.stderr)
