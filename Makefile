@@ -105,9 +105,12 @@ fuzz:
 DEB = $(CARGO_TARGET_DIR)/release/bundle/deb/Elevate_$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)_$(shell dpkg --print-architecture).deb
 
 # AppImage is not built: its tools (linuxdeploy, appimagetool) are downloaded at build time.
+RPM = $(CARGO_TARGET_DIR)/release/bundle/rpm/Elevate-$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)-1.$(shell uname -m).rpm
+
 package: setup
-	npx tauri build --bundles deb
+	npx tauri build --bundles deb,rpm
 	"$(ELEVATE_VENV)/bin/python" scripts/check_package.py "$(DEB)"
+	"$(ELEVATE_VENV)/bin/python" scripts/check_rpm.py "$(RPM)"
 
 test-desktop:
 	cd tests && "$(ELEVATE_VENV)/bin/python" -m pytest

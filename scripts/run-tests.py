@@ -128,11 +128,13 @@ def main() -> int:
                    "ELEVATE_SIM_BIN": os.environ.get("ELEVATE_SIM_BIN", str(TARGET / "debug" / "elevate-sim"))}),
         # The README's headless command, as written (the demo under Xvfb, a screenshot).
         check("make demo-headless", ["make", "-s", "demo-headless"]),
-        # The .deb from the debug build already made (a release build would double the run):
-        # declared dependencies, installed (dpkg as root, else unpacked), started, removed.
-        check("deb: built, installed, started",
-              ["bash", "-c", f'npx tauri build --debug --bundles deb >/dev/null && '
-               f'"{VENV / "bin" / "python"}" scripts/check_package.py "$(ls -t "{TARGET}"/debug/bundle/deb/*.deb | head -1)"']),
+        # The .deb and .rpm from the debug build already made (a release build would double
+        # the run): the .deb's dependencies, installed (dpkg as root, else unpacked), started,
+        # removed; the .rpm's header (requires each once, the binary and its .desktop entry).
+        check("deb+rpm: built, checked, started",
+              ["bash", "-c", f'npx tauri build --debug --bundles deb,rpm >/dev/null && '
+               f'"{VENV / "bin" / "python"}" scripts/check_package.py "$(ls -t "{TARGET}"/debug/bundle/deb/*.deb | head -1)" && '
+               f'"{VENV / "bin" / "python"}" scripts/check_rpm.py "$(ls -t "{TARGET}"/debug/bundle/rpm/*.rpm | head -1)"']),
     ]
     print("\n=== summary")
     for r in results:
