@@ -31,22 +31,7 @@ impl Session {
             return Ok(c.token.clone());
         }
         let client_id = self.client_id(resource).to_string();
-        let rt = match self.key(&client_id) {
-            Some(k) => {
-                let held = self
-                    .unsaved
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&k)
-                    .cloned();
-                match held {
-                    Some(rt) => Some(rt),
-                    None => self.store.get(&k)?,
-                }
-            }
-            None => None,
-        }
-        .ok_or_else(|| {
+        let rt = self.refresh_token(&client_id)?.ok_or_else(|| {
             Error::SignInRequired("You are not signed in: sign in to Elevate first.".into())
         })?;
         let oauth = client(&self.cfg, &client_id)?;

@@ -197,6 +197,24 @@ impl Session {
         }
     }
 
+    /// The refresh token of this account for `client_id`: one the store refused (kept in
+    /// memory) first, else the stored one.
+    pub(super) fn refresh_token(&self, client_id: &str) -> Result<Option<Secret>, Error> {
+        let Some(key) = self.key(client_id) else {
+            return Ok(None);
+        };
+        let held = self
+            .unsaved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        match held {
+            Some(rt) => Ok(Some(rt)),
+            None => self.store.get(&key),
+        }
+    }
+
     /// An access token for `resource`, from the cache while it has more than five minutes
     /// left, else from the refresh token. With `claims`, the cache is bypassed and the claims
     /// are requested; when that needs a person, the browser opens once.
@@ -228,22 +246,7 @@ impl Session {
             Plane::EntraRole
         };
         let client_id = self.client_id(resource).to_string();
-        let rt = match self.key(&client_id) {
-            Some(key) => {
-                let held = self
-                    .unsaved
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&key)
-                    .cloned();
-                match held {
-                    Some(rt) => Some(rt),
-                    None => self.store.get(&key)?,
-                }
-            }
-            None => None,
-        };
-        let Some(rt) = rt else {
+        let Some(rt) = self.refresh_token(&client_id)? else {
             if claims.is_some() {
                 drop(guard);
                 return self.step_up(resource, claims).await;

@@ -162,23 +162,12 @@ impl Elevate {
             }
             last = Some(tokio::time::Instant::now());
             let me = self.clone();
-            let look = tokio::spawn(async move { me.poll_approvals().await });
-            let abort = look.abort_handle();
-            match tokio::time::timeout(POLL_DEADLINE, look).await {
-                Ok(Ok(Ok(true))) => failures = 0,
-                Ok(Ok(Ok(false))) | Ok(Ok(Err(_))) => failures += 1,
-                Ok(Err(e)) => {
-                    tracing::error!("an approvals look failed: {e}");
-                    failures += 1;
-                }
-                Err(_) => {
-                    abort.abort();
-                    tracing::warn!(
-                        "an approvals look took more than {} s; abandoned",
-                        POLL_DEADLINE.as_secs()
-                    );
-                    failures += 1;
-                }
+            let look = super::background::within(POLL_DEADLINE, "an approvals look", async move {
+                me.poll_approvals().await
+            });
+            match look.await {
+                Some(Ok(true)) => failures = 0,
+                Some(Ok(false)) | Some(Err(_)) | None => failures += 1,
             }
         }
     }

@@ -80,6 +80,32 @@ pub(crate) fn due_notice(due: &Due) -> Notice {
     }
 }
 
+/// Runs `work` in a task of its own (a panic there ends that piece of work, not the loop that
+/// started it) and abandons it after `deadline`; None when it failed or was abandoned.
+pub(crate) async fn within<T: Send + 'static>(
+    deadline: Duration,
+    what: &str,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    let task = tokio::spawn(work);
+    let abort = task.abort_handle();
+    match tokio::time::timeout(deadline, task).await {
+        Ok(Ok(out)) => Some(out),
+        Ok(Err(e)) => {
+            tracing::error!("{what} failed: {e}");
+            None
+        }
+        Err(_) => {
+            abort.abort();
+            tracing::warn!(
+                "{what} took more than {} s; it was abandoned",
+                deadline.as_secs()
+            );
+            None
+        }
+    }
+}
+
 impl Elevate {
     /// The tray app's life after start: the reminder tick (first, so nothing the first
     /// refresh does can hold it back), a first refresh, favorites at start, then the refresh
@@ -121,23 +147,13 @@ impl Elevate {
                 continue;
             }
             last = tokio::time::Instant::now();
-            // In a task of its own: a panic there ends that refresh, not the loop.
             let me = self.clone();
-            let refresh = tokio::spawn(async move {
-                me.refresh().await;
-            });
-            let abort = refresh.abort_handle();
-            match tokio::time::timeout(REFRESH_DEADLINE, refresh).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!("a refresh failed: {e}"),
-                Err(_) => {
-                    abort.abort();
-                    tracing::warn!(
-                        "a refresh took more than {} s; it was abandoned",
-                        REFRESH_DEADLINE.as_secs()
-                    );
-                }
-            }
+            within(
+                REFRESH_DEADLINE,
+                "a refresh",
+                async move { me.refresh().await },
+            )
+            .await;
         }
     }
 }
