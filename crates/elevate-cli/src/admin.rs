@@ -41,11 +41,9 @@ fn span(
         return Ok(Some(Span::Permanent));
     }
     if let Some(d) = duration {
-        let t = d.trim();
-        let days = t.strip_suffix('d').and_then(|n| n.parse::<i64>().ok());
-        return Ok(Some(Span::For(match days {
-            Some(n) if (1..=3650).contains(&n) => chrono::Duration::days(n),
-            _ => elevate_core::policy::parse_duration(t)?,
+        return Ok(Some(Span::For(match crate::audit::days(&d) {
+            Some(days) => days,
+            None => elevate_core::policy::parse_duration(d.trim())?,
         })));
     }
     if let Some(u) = until {
@@ -77,15 +75,15 @@ fn print(done: &AdminDone, json: bool) {
         ""
     };
     if done.removed {
-        eprintln!(
+        output::say(format!(
             "{who}: {kind} {} at {} {what} ({}){reconciled}.",
             done.role, done.scope.display_name, done.outcome.status
-        );
+        ));
     } else {
-        eprintln!(
+        output::say(format!(
             "{who} {what} {kind} for {} at {} ({}){reconciled}.",
             done.role, done.scope.display_name, done.outcome.status
-        );
+        ));
     }
 }
 

@@ -82,7 +82,7 @@ pub async fn run(e: &Arc<Elevate>, cmd: ApprovalsCommand) -> Result<u8, Error> {
                     );
                 }
                 for f in &pending.failures {
-                    eprintln!("{}: {}", f.plane.label(), f.error.message);
+                    output::say(format!("{}: {}", f.plane.label(), f.error.message));
                 }
             }
             Ok(if pending.failures.is_empty() {
@@ -115,7 +115,7 @@ async fn decide(
     if output::wants_data(json) {
         output::print_data(&d);
     } else {
-        eprintln!("{}", d.message);
+        output::say(d.message);
     }
     Ok(match d.state {
         DecisionState::Recorded | DecisionState::AlreadyDecided => OK,

@@ -10,16 +10,20 @@ use elevate_core::{Elevate, Error};
 
 use crate::output::{self, grid, plane_name, OK, SERVICE};
 
+/// `7d`: a whole number of days from 1 to 3,650 (the short form people type for days).
+pub fn days(text: &str) -> Option<Duration> {
+    text.trim()
+        .strip_suffix('d')
+        .and_then(|n| n.trim().parse::<i64>().ok())
+        .filter(|n| (1..=3650).contains(n))
+        .map(Duration::days)
+}
+
 /// `7d`, `24h`, `90m`, `PT12H`, `2026-11-01` or an RFC 3339 time, into an instant before `now`.
 pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
     let t = text.trim();
-    if let Some(days) = t
-        .strip_suffix('d')
-        .and_then(|n| n.trim().parse::<i64>().ok())
-    {
-        if (1..=3650).contains(&days) {
-            return Ok(now - Duration::days(days));
-        }
+    if let Some(d) = days(t) {
+        return Ok(now - d);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Ok(at.with_timezone(&Utc));
@@ -92,10 +96,10 @@ pub async fn run(
         );
     }
     if let Some(err) = &report.tenant_error {
-        eprintln!(
+        output::say(format!(
             "The tenant's audit log could not be read: {} (only this machine's history is shown)",
             err.message
-        );
+        ));
         return Ok(SERVICE);
     }
     Ok(OK)

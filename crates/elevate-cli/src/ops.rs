@@ -188,7 +188,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                     output::grid(&["NAME", "PLANE", "ID", "KIND", "DESCRIPTION"], &rows)
                 );
                 for f in &failures {
-                    eprintln!("{}: {}", f.plane.label(), f.error.message);
+                    output::say(format!("{}: {}", f.plane.label(), f.error.message));
                 }
             }
             Ok(if failures.is_empty() {

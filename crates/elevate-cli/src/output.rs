@@ -31,6 +31,11 @@ pub fn print_data(v: &impl serde::Serialize) {
     println!("{}", text.trim_end());
 }
 
+/// A line for people on stderr (results, notes, what failed): stdout stays for data.
+pub fn say(line: impl std::fmt::Display) {
+    eprintln!("{line}");
+}
+
 pub const OK: u8 = 0;
 pub const PENDING: u8 = 1;
 pub const USAGE: u8 = 2;
