@@ -168,6 +168,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The tenant against the PIM deployment checklist and PIM's alerts, with evidence, fixes
+    /// and the compliance controls each item evidences.
+    Posture {
+        /// table (default on a terminal), json, md (Markdown) or html (one standalone page).
+        #[arg(long, value_enum)]
+        format: Option<PostureFormat>,
+        /// Write the report to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// A break-glass account (UPN or object id), excepted from the permanent-assignment
+        /// and Global Administrator counts; repeat for each. Adds to `[posture] break_glass`.
+        #[arg(long = "break-glass")]
+        break_glass: Vec<String>,
+        /// Exit with status 3 when an item fails (for pipelines).
+        #[arg(long)]
+        strict: bool,
+    },
     /// Admin: make a user eligible for (or, with --active, assigned to) a role or group.
     Assign {
         #[command(flatten)]
@@ -285,4 +302,13 @@ pub enum FavoritesCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How `elevatectl posture` writes its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PostureFormat {
+    Table,
+    Json,
+    Md,
+    Html,
 }

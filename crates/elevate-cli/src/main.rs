@@ -9,6 +9,7 @@ mod audit;
 mod mcp;
 mod ops;
 mod output;
+mod posture;
 mod terminal;
 
 use std::process::ExitCode;

@@ -123,6 +123,14 @@ pub struct DecideArgs {
     pub justification: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct PostureArgs {
+    /// Break-glass accounts (UPNs or object ids) excepted from the permanent-assignment and
+    /// Global Administrator counts, besides those in the settings.
+    #[serde(default)]
+    pub break_glass: Vec<String>,
+}
+
 #[derive(Clone)]
 pub struct ElevateMcp {
     elevate: Arc<Elevate>,
@@ -387,6 +395,21 @@ impl ElevateMcp {
     }
 
     #[tool(
+        description = "The tenant's PIM posture: PIM's alerts (too many Global Administrators, roles assigned outside PIM, activation without MFA, stale assignments) and the deployment checklist (permanent assignments, MFA, approval, activation length, expiry, justification, access reviews), each pass/warn/fail/unknown with evidence, the fix and the compliance controls it evidences. Reads only what the signed-in account may read; at most 25 evidence lines per item (`evidenceOmitted` counts the rest). Same JSON as `elevatectl posture --format json`. Read only.",
+        annotations(title = "PIM posture report", read_only_hint = true, open_world_hint = true)
+    )]
+    async fn posture(
+        &self,
+        Parameters(args): Parameters<PostureArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let quiet = |_: &str| {};
+        Ok(match self.elevate.posture(&args.break_glass, &quiet).await {
+            Ok(report) => json_result(&bounded(&report)),
+            Err(e) => tool_error(&e),
+        })
+    }
+
+    #[tool(
         description = "List the requests from other users waiting for the signed-in user's decision as a PIM approver, on all three planes (or one): requester, role or group, scope, justification, ticket, requested duration, time left to decide, and whether it can be decided here. Same JSON as `elevatectl approvals list --json`. Read only.",
         annotations(
             title = "List requests waiting for my approval",
@@ -491,4 +514,18 @@ pub async fn serve(elevate: Arc<Elevate>) -> Result<u8, Error> {
         .await
         .map_err(|e| Error::Network(format!("MCP session ended abnormally: {e}")))?;
     Ok(crate::output::OK)
+}
+
+/// The report with at most 25 evidence lines per finding: an agent's context is not a file.
+fn bounded(report: &elevate_core::posture::Report) -> serde_json::Value {
+    const SHOWN: usize = 25;
+    let mut v = serde_json::to_value(report).unwrap_or_default();
+    for f in v["findings"].as_array_mut().into_iter().flatten() {
+        if let Some(ev) = f["evidence"].as_array_mut() {
+            let omitted = ev.len().saturating_sub(SHOWN);
+            ev.truncate(SHOWN);
+            f["evidenceOmitted"] = omitted.into();
+        }
+    }
+    v
 }

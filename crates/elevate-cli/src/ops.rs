@@ -153,6 +153,12 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             plane,
             json,
         } => crate::audit::run(e, &since, user, role, plane.map(|p| p.plane()), json).await,
+        Command::Posture {
+            format,
+            out,
+            break_glass,
+            strict,
+        } => crate::posture::run(e, format, out, &break_glass, strict).await,
         Command::Assign {
             who,
             duration,

@@ -186,6 +186,15 @@ impl Default for Approvals {
     }
 }
 
+/// The posture report: who is break-glass (emergency access), excepted from the
+/// permanent-assignment, expiry and Global Administrator counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct Posture {
+    /// UPNs or object ids.
+    pub break_glass: Vec<String>,
+}
+
 /// An endpoint must be `https://`, or plain `http://` to an exact loopback host (a local
 /// simulator): the URL is parsed, never matched by prefix, so `http://localhost@evil.example`
 /// or `http://127.0.0.1.nip.io` (other hosts) are refused. No user info, query or fragment.
@@ -240,6 +249,8 @@ pub struct Config {
     pub mcp: Mcp,
     /// Requests waiting for my decision.
     pub approvals: Approvals,
+    /// The posture report's exceptions.
+    pub posture: Posture,
 }
 
 impl Default for Config {
@@ -258,6 +269,7 @@ impl Default for Config {
             policy_cache_minutes: 30,
             mcp: Mcp::default(),
             approvals: Approvals::default(),
+            posture: Posture::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod payload;
 pub mod pim;
 pub mod planner;
 pub mod policy;
+pub mod posture;
 pub mod ready;
 pub mod scheduler;
 pub mod secret;

@@ -28,6 +28,12 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just("code".to_string()),
         Just("message".to_string()),
         Just("maximumDuration".to_string()),
+        Just("scheduleInfo".to_string()),
+        Just("expiration".to_string()),
+        Just("principal".to_string()),
+        Just("principalId".to_string()),
+        Just("alertIncidents".to_string()),
+        Just("createdUsing".to_string()),
         Just("enabledRules".to_string()),
         "[a-zA-Z@.]{1,12}",
     ];
@@ -63,6 +69,23 @@ proptest! {
         let _ = parse::pending_graph(&item, Plane::EntraRole, &names);
         let _ = parse::pending_graph(&item, Plane::Group, &names);
         let _ = parse::time(&item);
+    }
+
+    #[test]
+    fn posture_sources_parse_or_are_skipped(item in any_json(), eligible in any::<bool>(), text in "\\PC{0,300}") {
+        use elevate_core::pim::posture_parse as wire;
+        let _ = wire::entra_grant(&item, eligible);
+        let _ = wire::group_grant(&item, eligible, "g");
+        let _ = wire::arm_grant(&item, eligible);
+        let _ = wire::alert(&item);
+        let _ = wire::incident(&item);
+        let _ = wire::schedule_end(&item);
+        if let Some(r) = wire::review_series(&item) {
+            prop_assert!(r.role_ids.iter().all(|i| !i.is_empty()));
+        }
+        for id in wire::role_ids_in(&text) {
+            prop_assert!(!id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+        }
     }
 
     #[test]

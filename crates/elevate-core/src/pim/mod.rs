@@ -14,6 +14,8 @@ mod listing;
 mod odata;
 mod outcome;
 mod policies;
+mod posture;
+pub mod posture_parse;
 mod requests;
 
 use std::collections::HashMap;
@@ -34,6 +36,7 @@ pub use audit::{matches as audit_matches, AuditEvent, AuditQuery, AUDIT_SCOPES, 
 use common::CachedPolicy;
 pub use definitions::RoleDefinition;
 pub use outcome::{classify, RequestOutcome, RequestState};
+pub use posture::{Progress, ALERT_SCOPES, GROUP_SCOPES, POSTURE_SCOPES, REVIEW_SCOPES};
 
 pub struct Pim {
     session: Arc<Session>,

@@ -15,6 +15,7 @@ mod favorites;
 mod history;
 mod intents;
 mod list;
+mod posture;
 mod resolve;
 mod settings;
 

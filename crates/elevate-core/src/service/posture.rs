@@ -1,0 +1,41 @@
+//! The posture report use case: gather the tenant's facts as far as the account may read them,
+//! judge the alerts and the checklist, with the break-glass accounts from the settings (and
+//! any given for this run) excepted.
+
+use super::Elevate;
+use crate::error::Error;
+use crate::pim::Progress;
+use crate::posture::{evaluate, Options, Report};
+
+impl Elevate {
+    /// The posture report. `break_glass` adds to the settings' list for this run only.
+    pub async fn posture(
+        &self,
+        break_glass: &[String],
+        progress: Progress<'_>,
+    ) -> Result<Report, Error> {
+        let who = self.session().identity().ok_or_else(|| {
+            Error::SignInRequired(
+                "You are not signed in: sign in to Elevate first (elevatectl login).".into(),
+            )
+        })?;
+        let mut options = Options {
+            break_glass: self.config().posture.break_glass,
+        };
+        options.break_glass.extend(
+            break_glass
+                .iter()
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty()),
+        );
+        let tenant = match who.username.split_once('@') {
+            Some((_, domain)) => format!("{domain} ({})", who.tenant_id),
+            None => who.tenant_id.clone(),
+        };
+        let facts = self
+            .pim
+            .posture_facts(&tenant, self.clock.now(), progress)
+            .await;
+        Ok(evaluate(&facts, &options))
+    }
+}
