@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+mod reviews;
+pub use reviews::{AccessReviewSeed, ReviewSeedDecision};
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
@@ -33,6 +36,9 @@ pub struct Scenario {
     /// Permanently active (admin-assigned) assignments.
     #[serde(default)]
     pub assignments: Vec<Grant>,
+    /// Access review series and their current instance (`scenario/reviews.rs`).
+    #[serde(default)]
+    pub access_reviews: Vec<AccessReviewSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -339,7 +345,7 @@ impl Scenario {
                 }
             }
         }
-        Ok(())
+        self.validate_reviews()
     }
 
     /// The generated benchmark tenant: `eligible` eligibilities for one user across
@@ -350,6 +356,7 @@ impl Scenario {
         demo.name = "large".into();
         demo.eligibilities.clear();
         demo.assignments.clear();
+        demo.access_reviews.clear();
         demo.groups.clear();
         demo.azure_scopes.retain(|s| s.kind == "managementgroup");
         for g in 0..groups {

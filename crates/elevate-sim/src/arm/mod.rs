@@ -6,7 +6,8 @@
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, and the handlers in
 //! `instances`, `requests`, `policies`, `approvals` and `admin` (administrators' assign and
-//! remove of eligibilities and active assignments).
+//! remove of eligibilities and active assignments); `reviews` (access reviews assigned to
+//! me, api-version 2021-12-01-preview).
 
 mod admin;
 mod approvals;
@@ -15,6 +16,7 @@ mod instances;
 mod policies;
 mod render;
 mod requests;
+mod reviews;
 mod route;
 
 pub use common::Ctx;
@@ -55,6 +57,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
             admin::put(ctx, scope, name, crate::state::AdminLevel::Eligibility)
         }
         Route::EligibilityRequestGet { name, .. } => admin::get_eligibility(ctx, &me, name),
+        Route::AccessReview(r) => reviews::handle(ctx, &me, r),
         Route::Batch => Ok(Resp::arm_error(
             500,
             "InternalServerError",

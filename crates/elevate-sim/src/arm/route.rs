@@ -98,6 +98,8 @@ pub enum Route {
         scope: String,
         name: String,
     },
+    /// Access reviews assigned to me (`reviews`).
+    AccessReview(super::reviews::ArmReviewRoute),
 }
 
 impl Route {
@@ -121,6 +123,7 @@ impl Route {
             }
             Route::ApprovalDecide { .. } => "arm.roleAssignmentApprovals.decide",
             Route::Batch => "arm.batch",
+            Route::AccessReview(r) => r.key(),
             Route::EligibilityRequestPut { .. } => "arm.roleEligibilityScheduleRequests.put",
             Route::EligibilityRequestGet { .. } => "arm.roleEligibilityScheduleRequests.get",
         }
@@ -134,6 +137,7 @@ impl Route {
             | Route::ApprovalStage { .. }
             | Route::ApprovalDecide { .. } => APPROVAL_VERSIONS,
             Route::Batch => BATCH_VERSIONS,
+            Route::AccessReview(_) => super::reviews::REVIEW_VERSIONS,
             _ => API_VERSIONS,
         }
     }
@@ -190,6 +194,9 @@ fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         .q("$filter")
         .is_some_and(|f| f.replace(' ', "").eq_ignore_ascii_case("asApprover()"));
     let id = |i: usize| rest[i].to_string();
+    if let Some(r) = super::reviews::route(method, &scope, &rest, &rl, req) {
+        return r.map(Route::AccessReview);
+    }
     let r = match (method, rl.as_slice()) {
         ("GET", ["roleeligibilityscheduleinstances"]) => Route::Eligible { scope },
         ("GET", ["roleassignmentscheduleinstances"]) => Route::Active { scope },

@@ -6,7 +6,8 @@
 //! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies`,
 //! `approvals` (the approver side, with the beta approval objects), `audit` (the
 //! directory audit log, its `$filter` grammar in `audit_filter`), `admin` (administrators'
-//! assign and remove, tenant-wide listings) and `users` (the user lookup).
+//! assign and remove, tenant-wide listings), `users` (the user lookup) and `reviews`
+//! (access reviews: the reviewer's listings and decisions, every series for readers).
 
 mod admin;
 mod approvals;
@@ -18,6 +19,7 @@ mod me;
 mod policies;
 mod render;
 mod requests;
+mod reviews;
 mod roles;
 mod route;
 mod users;
@@ -92,6 +94,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::GroupActiveAll => admin::group_all(ctx, &me, false),
         Route::Users => users::list(ctx),
         Route::User(id) => users::get(ctx, id),
+        Route::AccessReview(r) => reviews::handle(ctx, &me, r),
     }
 }
 

@@ -74,6 +74,8 @@ pub enum Route {
     /// `/users` (`$filter`, `$select`) and `/users/{id or userPrincipalName}`.
     Users,
     User(String),
+    /// Access reviews under `identityGovernance/accessReviews` (`reviews`).
+    AccessReview(super::reviews::ReviewRoute),
 }
 
 impl Route {
@@ -120,6 +122,7 @@ impl Route {
             Route::GroupEligibleAll => "graph.group.eligibilityScheduleInstances.all",
             Route::GroupActiveAll => "graph.group.assignmentScheduleInstances.all",
             Route::Users | Route::User(_) => "graph.users",
+            Route::AccessReview(r) => r.key(),
         }
     }
 
@@ -137,6 +140,7 @@ impl Route {
     /// The delegated scopes that each give access (any one suffices) [DOC].
     fn scopes(&self) -> &'static [&'static str] {
         match self {
+            Route::AccessReview(r) => r.scopes(),
             Route::Me | Route::MemberOf => &[
                 "User.Read",
                 "User.ReadBasic.All",
@@ -367,6 +371,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
             &format!("The {method} method is not allowed on this resource."),
         )
     };
+    if let Some(r) = super::reviews::route(method, &segs, &l) {
+        return r.map(Route::AccessReview);
+    }
     let r = match l.as_slice() {
         ["me"] if get => Route::Me,
         ["me", "memberof"] | ["me", "transitivememberof"] if get => Route::MemberOf,

@@ -6,7 +6,8 @@
 //! `admin_model` (its request types and their parsing),
 //! `decisions` (cancel, approve, deny), `approvals` (the approver side: who approves, an
 //! approver's decision and its refusals, the 24-hour expiry), `audit` (the directory audit
-//! log of PIM events) with `audit_seed` (the history a tenant starts with) and `common`
+//! log of PIM events) with `audit_seed` (the history a tenant starts with), `reviews`
+//! (access reviews: series, instances, decision items, a reviewer's decision) and `common`
 //! (shared helpers).
 
 mod admin;
@@ -17,6 +18,7 @@ mod audit_seed;
 mod common;
 mod decisions;
 mod model;
+mod reviews;
 mod settings;
 mod submit;
 mod tenant;
@@ -32,6 +34,10 @@ pub use audit::{
 };
 pub use model::{
     Action, Active, Caller, Eligibility, PimError, Plane, Request, Review, Submission, Target,
+};
+pub use reviews::{
+    parse_review_decision, window_status, AccessReview, ReviewDecision, ReviewInstance,
+    ReviewStage, ReviewTarget, ReviewVerdict,
 };
 pub use settings::Settings;
 pub use submit::MIN_ACTIVE;

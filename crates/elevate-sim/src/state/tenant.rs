@@ -26,6 +26,8 @@ pub struct Tenant {
     pub azure_policies: BTreeMap<(String, String), String>,
     /// The directory audit log of PIM events (seeded with a few days of history).
     pub audit: AuditLog,
+    /// Access review series with their current instance (`state::reviews`).
+    pub reviews: Vec<super::reviews::AccessReview>,
 }
 
 fn days(d: f64) -> Duration {
@@ -45,6 +47,7 @@ impl Tenant {
             admin_requests: vec![],
             azure_policies: BTreeMap::new(),
             audit: AuditLog::default(),
+            reviews: vec![],
         };
         let grants = t.scenario.eligibilities.clone();
         for g in grants {
@@ -83,6 +86,7 @@ impl Tenant {
             });
         }
         t.seed_audit();
+        t.seed_reviews();
         t
     }
 
