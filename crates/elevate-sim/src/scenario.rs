@@ -1,6 +1,7 @@
 //! Scenarios are data: who the users are, what they are eligible for, the policies. `demo`
-//! ships as `scenarios/demo.json`; `large` is generated (2,000 eligibilities over 300
-//! subscriptions and 50 groups) for the benchmarks.
+//! ships as `scenarios/demo.json`, `posture` as `scenarios/posture.json` (a tenant built to
+//! fail known posture checks, listed in its `description`); `large` is generated (2,000
+//! eligibilities over 300 subscriptions and 50 groups) for the benchmarks.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,9 @@ pub use reviews::{AccessReviewSeed, ReviewSeedDecision};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
+    /// What the scenario is for, line by line (the posture scenario lists what it fails).
+    #[serde(default)]
+    pub description: Vec<String>,
     pub tenant: Tenant,
     pub users: Vec<User>,
     /// The person the demo signs in as when nobody picks one.
@@ -59,6 +63,30 @@ pub struct User {
     /// their own requests stay undecidable for them.
     #[serde(default)]
     pub approver: bool,
+    /// The last sign-in (`signInActivity`): a number of days before the tenant starts, an
+    /// ISO-8601 duration before it (`P120D`) or an RFC 3339 instant. None: never signed in.
+    #[serde(default)]
+    pub last_sign_in: Option<RelTime>,
+}
+
+/// A scenario instant: days before the tenant starts (`120`), an ISO-8601 duration before
+/// it (`"P120D"`) or an RFC 3339 instant (`"2026-01-01T00:00:00Z"`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum RelTime {
+    DaysAgo(f64),
+    Text(String),
+}
+
+impl RelTime {
+    /// The instant, for a tenant starting at `now`; None when the text parses as neither.
+    pub fn at(&self, now: crate::time::Time) -> Option<crate::time::Time> {
+        match self {
+            RelTime::DaysAgo(d) => Some(now - chrono::Duration::seconds((d * 86_400.0) as i64)),
+            RelTime::Text(t) => crate::time::parse_time(t)
+                .or_else(|| crate::time::parse_duration(t).map(|d| now - d)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,6 +198,9 @@ pub struct GroupDefinition {
     pub member_policy: Option<String>,
     #[serde(default)]
     pub owner_policy: Option<String>,
+    /// `isAssignableToRole` (default true: a PIM-managed, role-assignable group).
+    #[serde(default)]
+    pub is_assignable_to_role: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +253,11 @@ pub struct Grant {
     /// None: never ends.
     #[serde(default)]
     pub ends_in_days: Option<f64>,
+    /// An active assignment made outside PIM (directly in the directory): its schedule has
+    /// `createdUsing` and `createdDateTime` null, and the `RolesAssignedOutsidePim` alert
+    /// names it. Assignments are otherwise created through PIM, `startedDaysAgo` days ago.
+    #[serde(default)]
+    pub outside_pim: bool,
 }
 
 impl Scenario {
@@ -229,9 +265,10 @@ impl Scenario {
     pub fn builtin(name: &str) -> Result<Scenario, String> {
         match name {
             "demo" => Scenario::from_json(include_str!("../scenarios/demo.json")),
+            "posture" => Scenario::from_json(include_str!("../scenarios/posture.json")),
             "large" => Ok(Scenario::large(300, 50, 2000)),
             other => Err(format!(
-                "unknown scenario '{other}': use 'demo', 'large' or the path of a scenario JSON file"
+                "unknown scenario '{other}': use 'demo', 'posture', 'large' or the path of a scenario JSON file"
             )),
         }
     }
@@ -273,6 +310,15 @@ impl Scenario {
                         "policy {name}: admin maximum {d} is not an ISO-8601 duration"
                     ));
                 }
+            }
+        }
+        for u in &self.users {
+            let now = chrono::Utc::now();
+            if u.last_sign_in.as_ref().is_some_and(|t| t.at(now).is_none()) {
+                return Err(format!(
+                    "user {}: lastSignIn is neither days, an ISO-8601 duration nor an RFC 3339 instant",
+                    u.user_principal_name
+                ));
             }
         }
         let policy_ok =
@@ -366,6 +412,7 @@ impl Scenario {
                 description: format!("Generated group {g}"),
                 member_policy: None,
                 owner_policy: None,
+                is_assignable_to_role: None,
             });
         }
         for s in 0..subscriptions {

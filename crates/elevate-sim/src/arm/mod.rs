@@ -6,9 +6,13 @@
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
 //! are in `route`, shared plumbing in `common`, JSON shapes in `render`, and the handlers in
 //! `instances`, `requests`, `policies`, `approvals` and `admin` (administrators' assign and
-//! remove of eligibilities and active assignments); `reviews` (access reviews assigned to
-//! me, api-version 2021-12-01-preview).
+//! remove of eligibilities and active assignments); outside Microsoft.Authorization,
+//! `subscriptions` (`GET /subscriptions`) and `activity` (the Activity Log: the events the
+//! schedule request PUTs leave, and reading them back, its `$filter` in `activity_filter`);
+//! `reviews` (access reviews assigned to me, api-version 2021-12-01-preview).
 
+mod activity;
+mod activity_filter;
 mod admin;
 mod approvals;
 mod common;
@@ -18,6 +22,7 @@ mod render;
 mod requests;
 mod reviews;
 mod route;
+mod subscriptions;
 
 pub use common::Ctx;
 pub use route::{authorize, route, Route};
@@ -39,7 +44,11 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::RequestList { scope } => requests::list_mine(ctx, &me, scope),
         Route::RequestGet { name, .. } => requests::get(ctx, &me, name),
         Route::RequestCancel { name, .. } => requests::cancel(ctx, &me, name),
-        Route::RequestPut { scope, name } => requests::put(ctx, scope, name),
+        Route::RequestPut { scope, name } => {
+            let r = requests::put(ctx, scope, name);
+            activity::record(ctx, scope, name, "roleAssignmentScheduleRequests", &r);
+            r
+        }
         Route::PolicyAssignments { scope } => policies::assignments(ctx, scope),
         Route::Policy { scope, name } => policies::policy(ctx, scope, name),
         Route::RoleDefinition { scope, name } => policies::role_definition(ctx, scope, name),
@@ -54,9 +63,13 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         }
         Route::ApprovalDecide { scope, id, stage } => approvals::decide(ctx, &me, scope, id, stage),
         Route::EligibilityRequestPut { scope, name } => {
-            admin::put(ctx, scope, name, crate::state::AdminLevel::Eligibility)
+            let r = admin::put(ctx, scope, name, crate::state::AdminLevel::Eligibility);
+            activity::record(ctx, scope, name, "roleEligibilityScheduleRequests", &r);
+            r
         }
         Route::EligibilityRequestGet { name, .. } => admin::get_eligibility(ctx, &me, name),
+        Route::Subscriptions => subscriptions::list(ctx, &me),
+        Route::ActivityLog { subscription } => activity::list_events(ctx, &me, subscription),
         Route::AccessReview(r) => reviews::handle(ctx, &me, r),
         Route::Batch => Ok(Resp::arm_error(
             500,

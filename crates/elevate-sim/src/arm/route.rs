@@ -20,6 +20,10 @@ const API_VERSIONS: &[&str] = &[
 const APPROVAL_VERSIONS: &[&str] = &["2021-01-01-preview"];
 /// The `/batch` endpoint the portal calls [OBS].
 const BATCH_VERSIONS: &[&str] = &["2020-06-01", "2015-11-01"];
+/// `GET /subscriptions` (Microsoft.Resources) [SPEC].
+const SUBSCRIPTION_VERSIONS: &[&str] = &["2022-12-01", "2020-01-01"];
+/// The Activity Log (`microsoft.insights/eventtypes/management/values`) [SPEC].
+const ACTIVITY_LOG_VERSIONS: &[&str] = &["2015-04-01"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Route {
@@ -98,6 +102,12 @@ pub enum Route {
         scope: String,
         name: String,
     },
+    /// `GET /subscriptions`: the subscriptions the caller has a role at, under or above.
+    Subscriptions,
+    /// `GET /subscriptions/{sub}/providers/microsoft.insights/eventtypes/management/values`.
+    ActivityLog {
+        subscription: String,
+    },
     /// Access reviews assigned to me (`reviews`).
     AccessReview(super::reviews::ArmReviewRoute),
 }
@@ -126,6 +136,8 @@ impl Route {
             Route::AccessReview(r) => r.key(),
             Route::EligibilityRequestPut { .. } => "arm.roleEligibilityScheduleRequests.put",
             Route::EligibilityRequestGet { .. } => "arm.roleEligibilityScheduleRequests.get",
+            Route::Subscriptions => "arm.subscriptions",
+            Route::ActivityLog { .. } => "arm.activityLog",
         }
     }
 
@@ -138,6 +150,8 @@ impl Route {
             | Route::ApprovalDecide { .. } => APPROVAL_VERSIONS,
             Route::Batch => BATCH_VERSIONS,
             Route::AccessReview(_) => super::reviews::REVIEW_VERSIONS,
+            Route::Subscriptions => SUBSCRIPTION_VERSIONS,
+            Route::ActivityLog { .. } => ACTIVITY_LOG_VERSIONS,
             _ => API_VERSIONS,
         }
     }
@@ -175,6 +189,9 @@ fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
                 &format!("The method {method} is not allowed here."),
             )),
         };
+    }
+    if let Some(r) = monitor_or_subscriptions(method, path)? {
+        return Ok(r);
     }
     let Some(idx) = lower.rfind(PROVIDER) else {
         return Err(Resp::arm_error(
@@ -223,6 +240,30 @@ fn match_route(method: &str, path: &str, req: &Req) -> Result<Route, Resp> {
         _ => return Err(Resp::arm_error(404, "InvalidResourceType", &format!("The resource type '{}' could not be found in the namespace 'Microsoft.Authorization'.", rest.first().unwrap_or(&"")))),
     };
     Ok(r)
+}
+
+/// `/subscriptions` and a subscription's Activity Log, outside Microsoft.Authorization.
+fn monitor_or_subscriptions(method: &str, path: &str) -> Result<Option<Route>, Resp> {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let r = match l.as_slice() {
+        ["subscriptions"] => Route::Subscriptions,
+        ["subscriptions", _, "providers", "microsoft.insights", "eventtypes", "management", "values"] => {
+            Route::ActivityLog {
+                subscription: segs[1].to_string(),
+            }
+        }
+        _ => return Ok(None),
+    };
+    if method != "GET" {
+        return Err(Resp::arm_error(
+            405,
+            "MethodNotAllowed",
+            &format!("The method {method} is not allowed here."),
+        ));
+    }
+    Ok(Some(r))
 }
 
 pub fn authorize(token: Result<TokenInfo, &'static str>) -> Result<TokenInfo, Resp> {

@@ -211,7 +211,7 @@ pub(super) fn assignment_request(ctx: &Ctx, me: &str, plane: Plane, id: &str) ->
 }
 
 /// Keeps the items whose fields match every `eq` clause of `$filter` (case-insensitively).
-fn filtered(ctx: &Ctx, items: Vec<Value>) -> Result<Vec<Value>, Resp> {
+pub(super) fn filtered(ctx: &Ctx, items: Vec<Value>) -> Result<Vec<Value>, Resp> {
     let Some(f) = ctx.req.q("$filter") else {
         return Ok(items);
     };
@@ -236,7 +236,7 @@ fn filtered(ctx: &Ctx, items: Vec<Value>) -> Result<Vec<Value>, Resp> {
 
 /// Reading every principal's directory role schedules needs an active directory role
 /// (Global Reader, Security Reader, Privileged Role Administrator...) [INF].
-fn can_read_directory(ctx: &Ctx, me: &str) -> Result<(), Resp> {
+pub(super) fn can_read_directory(ctx: &Ctx, me: &str) -> Result<(), Resp> {
     let reads = ctx
         .tenant
         .effective_of(me, Plane::Entra)
@@ -263,7 +263,8 @@ fn entra_schedule(e: &Eligibility) -> Value {
             "expiration": {"type": kind, "endDateTime": end, "duration": null}}})
 }
 
-const ENTRA_EXPANDS: &[&str] = &["roledefinition", "principal", "directoryscope", "appscope"];
+pub(super) const ENTRA_EXPANDS: &[&str] =
+    &["roledefinition", "principal", "directoryscope", "appscope"];
 
 /// `GET …/roleEligibilityScheduleInstances` or `…/roleEligibilitySchedules` (every
 /// principal; `$filter=principalId eq '…' and roleDefinitionId eq '…'`).

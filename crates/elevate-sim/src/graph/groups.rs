@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::common::{collection, my_request, pim_error, Ctx};
 use super::render::{group_active, group_eligible, group_object, group_request, listing};
 use super::requests::{submission, submit};
-use crate::http::{parse_in_filter, select, Resp};
+use crate::http::{parse_eq_filter, parse_in_filter, select, Resp};
 use crate::state::{is_admin_action, AdminLevel, Plane, Target};
 
 /// The caller's eligible group schedule instances.
@@ -92,10 +92,19 @@ pub(super) fn create_request(ctx: &mut Ctx) -> Result<Resp, Resp> {
     Ok(Resp::json(201, &v))
 }
 
-/// `GET /groups`, with an `id in (...)` `$filter`.
+/// `GET /groups`, with an `id in (...)` or `isAssignableToRole eq true|false` `$filter`.
 pub(super) fn list(ctx: &Ctx) -> Result<Resp, Resp> {
     let t = &*ctx.tenant;
     let ids = ctx.req.q("$filter").and_then(|f| parse_in_filter(f, "id"));
+    let assignable = ctx
+        .req
+        .q("$filter")
+        .and_then(parse_eq_filter)
+        .and_then(|c| {
+            c.into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("isAssignableToRole"))
+        })
+        .map(|(_, v)| v.eq_ignore_ascii_case("true"));
     let items: Vec<Value> = t
         .scenario
         .groups
@@ -104,6 +113,7 @@ pub(super) fn list(ctx: &Ctx) -> Result<Resp, Resp> {
             ids.as_ref()
                 .is_none_or(|ids| ids.iter().any(|i| i.eq_ignore_ascii_case(&g.id)))
         })
+        .filter(|g| assignable.is_none_or(|a| g.is_assignable_to_role.unwrap_or(true) == a))
         .filter_map(|g| group_object(t, &g.id))
         .collect();
     Ok(collection(ctx, "groups", items))

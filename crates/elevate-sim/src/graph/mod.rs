@@ -1,4 +1,4 @@
-//! Microsoft Graph v1.0 (and beta approvals): the PIM endpoints for directory roles and groups, policies,
+//! Microsoft Graph v1.0 (and beta approvals and PIM alerts): the PIM endpoints for directory roles and groups, policies,
 //! `/me`, `/me/memberOf`, groups and `$batch`, with OData paging, `$select`, `$expand`.
 //!
 //! This module owns the dispatch from a [`Route`] to its handler; routing and token checks
@@ -6,10 +6,16 @@
 //! `requests`, and the handlers by area in `me`, `roles`, `groups`, `policies`,
 //! `approvals` (the approver side, with the beta approval objects), `audit` (the
 //! directory audit log, its `$filter` grammar in `audit_filter`), `admin` (administrators'
-//! assign and remove, tenant-wide listings), `users` (the user lookup) and `reviews`
-//! (access reviews: the reviewer's listings and decisions, every series for readers).
+//! assign and remove, tenant-wide listings), `users` (the user lookup), `posture` (the
+//! posture reads: assignment schedules, group schedules) and the beta PIM alerts: `alerts`
+//! (the endpoints), `alert_catalog` (the seven definitions and their configurations) and
+//! `alert_incidents` (incidents computed from the live tenant); `reviews` (access reviews:
+//! the reviewer's listings and decisions, every series for readers).
 
 mod admin;
+mod alert_catalog;
+mod alert_incidents;
+mod alerts;
 mod approvals;
 mod audit;
 mod audit_filter;
@@ -17,6 +23,7 @@ mod common;
 mod groups;
 mod me;
 mod policies;
+mod posture;
 mod render;
 mod requests;
 mod reviews;
@@ -95,6 +102,16 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         Route::Users => users::list(ctx),
         Route::User(id) => users::get(ctx, id),
         Route::AccessReview(r) => reviews::handle(ctx, &me, r),
+        Route::EntraAssignmentSchedules => posture::entra_assignment_schedules(ctx, &me),
+        Route::GroupEligibilitySchedules => posture::group_schedules(ctx, &me, true),
+        Route::GroupAssignmentSchedules => posture::group_schedules(ctx, &me, false),
+        Route::Alerts => alerts::list(ctx, &me),
+        Route::Alert(id) => alerts::get(ctx, &me, id),
+        Route::AlertIncidents(id) => alerts::incidents_of(ctx, &me, id),
+        Route::AlertDefinitions => alerts::definitions(ctx, &me, None),
+        Route::AlertDefinition(id) => alerts::definitions(ctx, &me, Some(id)),
+        Route::AlertConfigurations => alerts::configurations(ctx, &me, None),
+        Route::AlertConfiguration(id) => alerts::configurations(ctx, &me, Some(id)),
     }
 }
 

@@ -29,16 +29,17 @@ pub(super) fn group_object(t: &Tenant, id: &str) -> Option<Value> {
         .find(|g| g.id.eq_ignore_ascii_case(id))?;
     Some(
         json!({"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.display_name, "description": g.description,
-        "mailEnabled": false, "securityEnabled": true, "groupTypes": [], "isAssignableToRole": true}),
+        "mailEnabled": false, "securityEnabled": true, "groupTypes": [], "isAssignableToRole": g.is_assignable_to_role.unwrap_or(true)}),
     )
 }
 
+/// A principal: a user, or a (role-assignable) group, with its `@odata.type`.
 fn user_object(t: &Tenant, id: &str) -> Value {
     match t.user(id) {
         Some(u) => {
             json!({"@odata.type": "#microsoft.graph.user", "id": u.id, "displayName": u.display_name, "userPrincipalName": u.user_principal_name})
         }
-        None => Value::Null,
+        None => group_object(t, id).unwrap_or(Value::Null),
     }
 }
 

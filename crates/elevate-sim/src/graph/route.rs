@@ -1,4 +1,4 @@
-//! Graph routing and access: maps `/v1.0/...` (and the approval routes of `/beta/...`) to a
+//! Graph routing and access: maps `/v1.0/...` (and the approval and PIM alert routes of `/beta/...`) to a
 //! [`Route`], names each route's counter key and accepted delegated scopes (any one of a list,
 //! or all of a list), and checks a token's audience and scopes for it.
 
@@ -76,6 +76,21 @@ pub enum Route {
     User(String),
     /// Access reviews under `identityGovernance/accessReviews` (`reviews`).
     AccessReview(super::reviews::ReviewRoute),
+    /// Posture reads (governance §3.2): tenant-wide `roleAssignmentSchedules`, group
+    /// `eligibilitySchedules` / `assignmentSchedules` (`$filter` on groupId or principalId).
+    EntraAssignmentSchedules,
+    GroupEligibilitySchedules,
+    GroupAssignmentSchedules,
+    /// Beta `identityGovernance/roleManagementAlerts` (governance §3.1): alerts (the list
+    /// with its mandatory scope filter, one by id), an alert's incidents, definitions and
+    /// configurations (list, one by id).
+    Alerts,
+    Alert(String),
+    AlertIncidents(String),
+    AlertDefinitions,
+    AlertDefinition(String),
+    AlertConfigurations,
+    AlertConfiguration(String),
 }
 
 impl Route {
@@ -123,6 +138,17 @@ impl Route {
             Route::GroupActiveAll => "graph.group.assignmentScheduleInstances.all",
             Route::Users | Route::User(_) => "graph.users",
             Route::AccessReview(r) => r.key(),
+            Route::EntraAssignmentSchedules => "graph.roleAssignmentSchedules",
+            Route::GroupEligibilitySchedules => "graph.group.eligibilitySchedules",
+            Route::GroupAssignmentSchedules => "graph.group.assignmentSchedules",
+            Route::Alerts | Route::Alert(_) => "graph.roleManagementAlerts.alerts",
+            Route::AlertIncidents(_) => "graph.roleManagementAlerts.alertIncidents",
+            Route::AlertDefinitions | Route::AlertDefinition(_) => {
+                "graph.roleManagementAlerts.alertDefinitions"
+            }
+            Route::AlertConfigurations | Route::AlertConfiguration(_) => {
+                "graph.roleManagementAlerts.alertConfigurations"
+            }
         }
     }
 
@@ -165,6 +191,7 @@ impl Route {
             ],
             Route::EntraActive
             | Route::EntraActiveAll
+            | Route::EntraAssignmentSchedules
             | Route::EntraRequestsMine
             | Route::EntraRequest(_) => &[
                 "RoleAssignmentSchedule.Read.Directory",
@@ -178,7 +205,7 @@ impl Route {
                 "RoleAssignmentSchedule.Remove.Directory",
                 "RoleManagement.ReadWrite.Directory",
             ],
-            Route::GroupEligible | Route::GroupEligibleAll => &[
+            Route::GroupEligible | Route::GroupEligibleAll | Route::GroupEligibilitySchedules => &[
                 "PrivilegedEligibilitySchedule.Read.AzureADGroup",
                 "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
                 "PrivilegedAccess.Read.AzureADGroup",
@@ -186,6 +213,7 @@ impl Route {
             ],
             Route::GroupActive
             | Route::GroupActiveAll
+            | Route::GroupAssignmentSchedules
             | Route::GroupRequestsMine
             | Route::GroupRequest(_) => &[
                 "PrivilegedAssignmentSchedule.Read.AzureADGroup",
@@ -222,6 +250,17 @@ impl Route {
             Route::GroupEligibilityRequestCreate => &[
                 "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
                 "PrivilegedAccess.ReadWrite.AzureADGroup",
+            ],
+            // Admin consent; reading needs one of them [OBS, governance §0].
+            Route::Alerts
+            | Route::Alert(_)
+            | Route::AlertIncidents(_)
+            | Route::AlertDefinitions
+            | Route::AlertDefinition(_)
+            | Route::AlertConfigurations
+            | Route::AlertConfiguration(_) => &[
+                "RoleManagementAlert.Read.Directory",
+                "RoleManagementAlert.ReadWrite.Directory",
             ],
             // Other users' profiles: not User.Read [DOC, user-list permissions].
             Route::Users | Route::User(_) => {
@@ -321,6 +360,17 @@ fn beta_route(method: &str, segs: &[&str], l: &[&str]) -> Result<Route, Resp> {
         ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps"]) => Route::GroupApprovalStages { id: id(4), beta: true },
         ("GET", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps", _]) => Route::GroupApprovalStage { id: id(4), stage: id(6), beta: true },
         ("PATCH", ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", _, "steps", _]) => Route::GroupApprovalDecide(id(4), id(6)),
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alerts"]) => Route::Alerts,
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alerts", _]) => Route::Alert(id(3)),
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alerts", _, "alertincidents"]) => Route::AlertIncidents(id(3)),
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alertdefinitions"]) => Route::AlertDefinitions,
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alertdefinitions", _]) => Route::AlertDefinition(id(3)),
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alertconfigurations"]) => Route::AlertConfigurations,
+        ("GET", ["identitygovernance", "rolemanagementalerts", "alertconfigurations", _]) => Route::AlertConfiguration(id(3)),
+        // Refresh, dismiss, configure and remediate change the tenant: not simulated.
+        (_, ["identitygovernance", "rolemanagementalerts", ..]) => {
+            return Err(Resp::graph_error(400, "BadRequest", &format!("{method} on roleManagementAlerts is not supported by the simulator (read-only alerts).")))
+        }
         (_, ["rolemanagement", "directory", "roleassignmentapprovals", ..]) | (_, ["identitygovernance", "privilegedaccess", "group", "assignmentapprovals", ..]) => {
             return Err(Resp::graph_error(405, "Request_BadRequest", &format!("The {method} method is not allowed on this resource.")))
         }
@@ -328,7 +378,7 @@ fn beta_route(method: &str, segs: &[&str], l: &[&str]) -> Result<Route, Resp> {
             return Err(Resp::graph_error(
                 400,
                 "BadRequest",
-                &format!("Resource not found for the segment '{}'. (The simulator serves beta only for approvals.)", segs.first().unwrap_or(&"")),
+                &format!("Resource not found for the segment '{}'. (The simulator serves beta only for approvals and roleManagementAlerts.)", segs.first().unwrap_or(&"")),
             ))
         }
     };
@@ -391,6 +441,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, Resp> {
         ["rolemanagement", "directory", "roleeligibilityscheduleinstances"] if get => Route::EntraEligibleAll,
         ["rolemanagement", "directory", "roleeligibilityschedules"] if get => Route::EntraEligibilitySchedules,
         ["rolemanagement", "directory", "roleassignmentscheduleinstances"] if get => Route::EntraActiveAll,
+        ["rolemanagement", "directory", "roleassignmentschedules"] if get => Route::EntraAssignmentSchedules,
+        ["identitygovernance", "privilegedaccess", "group", "eligibilityschedules"] if get => Route::GroupEligibilitySchedules,
+        ["identitygovernance", "privilegedaccess", "group", "assignmentschedules"] if get => Route::GroupAssignmentSchedules,
         ["rolemanagement", "directory", "roleeligibilityschedulerequests"] if post => Route::EntraEligibilityRequestCreate,
         ["rolemanagement", "directory", "roleeligibilityschedulerequests", _] if get => Route::EntraEligibilityRequest(segs[3].to_string()),
         ["identitygovernance", "privilegedaccess", "group", "eligibilityschedulerequests"] if post => Route::GroupEligibilityRequestCreate,
@@ -508,7 +561,7 @@ pub fn authorize(route: &Route, token: Result<TokenInfo, &'static str>) -> Resul
 }
 
 /// The observed wrapped 403 for a delegated scope the token lacks.
-fn scope_not_granted(scopes: &str) -> Resp {
+pub(super) fn scope_not_granted(scopes: &str) -> Resp {
     let inner = json!({"errorCode": "PermissionScopeNotGranted", "message": format!("Authorization failed due to missing permission scope {scopes}."), "instanceAnnotations": []});
     Resp::graph_error(403, "UnknownError", &inner.to_string())
 }

@@ -1,13 +1,48 @@
 //! `/users` for clients that resolve a person by UPN, object id or display name:
 //! `GET /users` with `$filter` (`eq` on `id`, `userPrincipalName`, `mail`, `displayName`;
 //! `startswith(displayName|userPrincipalName|mail,'…')`; clauses joined by `or`), `$select`,
-//! `$top`, and `GET /users/{id or userPrincipalName}`.
+//! `$top`, and `GET /users/{id or userPrincipalName}`; `signInActivity` only when `$select`
+//! names it [DOC], and then only with `AuditLog.Read.All` in the token.
 
 use serde_json::{json, Value};
 
 use super::common::{collection, Ctx};
+use super::route::scope_not_granted;
 use crate::http::{select, Resp};
 use crate::scenario::User;
+use crate::time::fmt_time;
+
+/// `$select` names `signInActivity`: the token must carry `AuditLog.Read.All` (else the
+/// wrapped 403 of a missing scope) [DOC: "returned only on $select"; the scope INF].
+fn wants_sign_ins(ctx: &Ctx) -> Result<bool, Resp> {
+    let wanted = ctx.req.q("$select").is_some_and(|s| {
+        s.split(',')
+            .any(|f| f.trim().eq_ignore_ascii_case("signInActivity"))
+    });
+    if wanted
+        && !ctx
+            .token
+            .scopes
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case("AuditLog.Read.All"))
+    {
+        return Err(scope_not_granted("AuditLog.Read.All"));
+    }
+    Ok(wanted)
+}
+
+/// Adds `signInActivity` (null when the user never signed in).
+fn with_sign_ins(ctx: &Ctx, u: &User, mut v: Value) -> Value {
+    v["signInActivity"] = match ctx.tenant.last_sign_in(&u.id) {
+        Some(at) => {
+            json!({"lastSignInDateTime": fmt_time(at), "lastSignInRequestId": null,
+            "lastNonInteractiveSignInDateTime": fmt_time(at), "lastNonInteractiveSignInRequestId": null,
+            "lastSuccessfulSignInDateTime": fmt_time(at), "lastSuccessfulSignInRequestId": null})
+        }
+        None => Value::Null,
+    };
+    v
+}
 
 /// The default property set Graph returns for a user.
 fn user_json(u: &User) -> Value {
@@ -57,6 +92,7 @@ fn field_of<'a>(u: &'a User, field: &str) -> Option<&'a str> {
 
 /// `GET /users`.
 pub(super) fn list(ctx: &Ctx) -> Result<Resp, Resp> {
+    let sign_ins = wants_sign_ins(ctx)?;
     let users = &ctx.tenant.scenario.users;
     let mut keep: Vec<&User> = users.iter().collect();
     if let Some(f) = ctx.req.q("$filter") {
@@ -83,12 +119,19 @@ pub(super) fn list(ctx: &Ctx) -> Result<Resp, Resp> {
             })
         });
     }
-    let items = keep.into_iter().map(user_json).collect();
+    let items = keep
+        .into_iter()
+        .map(|u| match sign_ins {
+            true => with_sign_ins(ctx, u, user_json(u)),
+            false => user_json(u),
+        })
+        .collect();
     Ok(collection(ctx, "users", items))
 }
 
 /// `GET /users/{id or userPrincipalName}`.
 pub(super) fn get(ctx: &Ctx, id: &str) -> Result<Resp, Resp> {
+    let sign_ins = wants_sign_ins(ctx)?;
     let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
     let u = ctx
         .tenant
@@ -104,6 +147,9 @@ pub(super) fn get(ctx: &Ctx, id: &str) -> Result<Resp, Resp> {
             )
         })?;
     let mut v = user_json(u);
+    if sign_ins {
+        v = with_sign_ins(ctx, u, v);
+    }
     v["@odata.context"] = json!("https://graph.microsoft.com/v1.0/$metadata#users/$entity");
     Ok(Resp::json(200, &select(v, ctx.req.q("$select"))))
 }

@@ -6,10 +6,12 @@
 //! `admin_model` (its request types and their parsing),
 //! `decisions` (cancel, approve, deny), `approvals` (the approver side: who approves, an
 //! approver's decision and its refusals, the 24-hour expiry), `audit` (the directory audit
-//! log of PIM events) with `audit_seed` (the history a tenant starts with), `reviews`
-//! (access reviews: series, instances, decision items, a reviewer's decision) and `common`
-//! (shared helpers).
+//! log of PIM events) with `audit_seed` (the history a tenant starts with), `posture`
+//! (sign-ins, where assignments came from, last activations), `activity` (the ARM Activity
+//! Log), `reviews` (access reviews: series, instances, decision items, a reviewer's
+//! decision) and `common` (shared helpers).
 
+mod activity;
 mod admin;
 mod admin_model;
 mod approvals;
@@ -18,11 +20,13 @@ mod audit_seed;
 mod common;
 mod decisions;
 mod model;
+mod posture;
 mod reviews;
 mod settings;
 mod submit;
 mod tenant;
 
+pub use activity::{ActivityEvent, ActivityLog, ACTIVITY_LIMIT, ACTIVITY_RETENTION_DAYS};
 pub use admin_model::{
     field, is_admin_action, AdminAction, AdminLevel, AdminRequest, AdminSubmission, AZURE_OWNER,
     AZURE_USER_ACCESS_ADMIN, GLOBAL_ADMIN, PRIVILEGED_ROLE_ADMIN,
@@ -35,6 +39,7 @@ pub use audit::{
 pub use model::{
     Action, Active, Caller, Eligibility, PimError, Plane, Request, Review, Submission, Target,
 };
+pub use posture::{Origin, Posture};
 pub use reviews::{
     parse_review_decision, window_status, AccessReview, ReviewDecision, ReviewInstance,
     ReviewStage, ReviewTarget, ReviewVerdict,

@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
+use super::activity::ActivityLog;
 use super::admin_model::AdminRequest;
 use super::audit::{AuditActivity, AuditLog, Initiator};
 use super::common::new_id;
 use super::model::{Active, Eligibility, Plane, Request, Target};
+use super::posture::Posture;
 use super::settings::Settings;
 use crate::scenario::{Policy, Scenario};
 use crate::time::{SimClock, Time};
@@ -26,6 +28,10 @@ pub struct Tenant {
     pub azure_policies: BTreeMap<(String, String), String>,
     /// The directory audit log of PIM events (seeded with a few days of history).
     pub audit: AuditLog,
+    /// Sign-ins and where assignments came from (`state::posture`).
+    pub posture: Posture,
+    /// The ARM Activity Log of the subscriptions (`state::activity`).
+    pub activity: ActivityLog,
     /// Access review series with their current instance (`state::reviews`).
     pub reviews: Vec<super::reviews::AccessReview>,
 }
@@ -47,6 +53,8 @@ impl Tenant {
             admin_requests: vec![],
             azure_policies: BTreeMap::new(),
             audit: AuditLog::default(),
+            posture: Posture::default(),
+            activity: ActivityLog::default(),
             reviews: vec![],
         };
         let grants = t.scenario.eligibilities.clone();
@@ -85,6 +93,7 @@ impl Tenant {
                 visible_from: now - Duration::days(365),
             });
         }
+        t.posture = Posture::build(&t.scenario, &t.actives, now);
         t.seed_audit();
         t.seed_reviews();
         t
