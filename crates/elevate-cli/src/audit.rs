@@ -95,6 +95,9 @@ pub async fn run(
             )
         );
     }
+    for note in &report.notes {
+        output::say(note);
+    }
     if let Some(err) = &report.tenant_error {
         output::say(format!(
             "The tenant's audit log could not be read: {} (only this machine's history is shown)",

@@ -4,6 +4,7 @@
 //! fails degrades alone, with its error. Policies: directory roles in one call, groups in
 //! `$batch`es of 20, Azure lazily per role and scope; all cached per tenant with a TTL.
 
+mod activity;
 mod admin;
 mod approvals;
 mod audit;
@@ -30,6 +31,7 @@ use crate::http::Response;
 use crate::model::{Assignment, Plane};
 use crate::os::Clock;
 
+pub use activity::activity_event;
 pub use admin::{AdminOutcome, User};
 pub use approvals::Pending;
 pub use audit::{matches as audit_matches, AuditEvent, AuditQuery, AUDIT_SCOPES, RETENTION_DAYS};

@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 
-use super::checks::{evidence, finding, roles_without, unknown, used_roles};
+use super::checks::{evidence, finding, over_schedules, roles_without, unknown, used_roles};
 use super::roles::{is_role, GLOBAL_ADMIN};
 use super::{Alert, Facts, Finding, Grant, Method, Options, PrincipalKind, Section, Status};
 use crate::model::Plane;
@@ -322,15 +322,18 @@ fn stale_eligible(f: &Facts) -> Finding {
         quiet.len()
     );
     stale.extend(quiet);
-    finding(
-        ID,
-        Section::Alert,
-        TITLE,
-        status,
-        Method::Computed,
-        summary,
-        stale,
-        fix,
+    over_schedules(
+        f,
+        finding(
+            ID,
+            Section::Alert,
+            TITLE,
+            status,
+            Method::Computed,
+            summary,
+            stale,
+            fix,
+        ),
     )
 }
 
@@ -362,14 +365,17 @@ fn stale_active(f: &Facts) -> Finding {
         "{} active assignment(s) held by users not signed in for {STALE_ACTIVE_DAYS}+ days.",
         ev.len()
     );
-    finding(
-        ID,
-        Section::Alert,
-        TITLE,
-        status,
-        Method::Computed,
-        summary,
-        ev,
-        fix,
+    over_schedules(
+        f,
+        finding(
+            ID,
+            Section::Alert,
+            TITLE,
+            status,
+            Method::Computed,
+            summary,
+            ev,
+            fix,
+        ),
     )
 }

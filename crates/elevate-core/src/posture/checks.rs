@@ -229,23 +229,33 @@ fn privileged_groups(f: &Facts) -> Vec<String> {
         .collect()
 }
 
-fn no_plane_read(f: &Facts) -> Option<String> {
-    let all_failed = !f.planes.is_empty() && f.planes.values().all(|r| r.is_err());
-    all_failed.then(|| {
-        f.planes
-            .values()
-            .filter_map(|r| r.as_ref().err().cloned())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+/// The planes whose schedules could not be read, with why: a check over schedules cannot
+/// pass while one is missing (what it found on the others still fails it).
+fn unread_planes(f: &Facts) -> Option<String> {
+    let mut missing: Vec<String> = f
+        .planes
+        .iter()
+        .filter_map(|(p, r)| r.as_ref().err().map(|e| format!("{}: {e}", p.label())))
+        .collect();
+    missing.sort();
+    (!missing.is_empty()).then(|| missing.join("; "))
+}
+
+/// A schedule check's verdict: a pass with a plane unread is unknown, and says which.
+pub(super) fn over_schedules(f: &Facts, mut x: Finding) -> Finding {
+    if x.status == Status::Pass {
+        if let Some(why) = unread_planes(f) {
+            x.status = Status::Unknown;
+            x.summary = format!("{} Not judged on every plane: {why}.", x.summary);
+            x.fix = "Give the account the read access named above (a reader role such as Global Reader, and the consent asked for), then run the report again.".into();
+        }
+    }
+    x
 }
 
 fn permanent_active(f: &Facts, o: &Options) -> Finding {
     const ID: &str = "permanent-active";
     const TITLE: &str = "Permanent privileged assignments converted to eligible";
-    if let Some(why) = no_plane_read(f) {
-        return unknown(ID, Section::Checklist, TITLE, &why);
-    }
     let groups = privileged_groups(f);
     let (mut bad, mut excepted) = (vec![], 0);
     for g in f
@@ -273,8 +283,8 @@ fn permanent_active(f: &Facts, o: &Options) -> Finding {
             String::new()
         }
     );
-    finding(ID, Section::Checklist, TITLE, status, Method::Computed, summary, bad,
-        "Convert them to eligible assignments (elevatectl assign … then remove the active one), keeping only the break-glass accounts permanent (list them with --break-glass).")
+    over_schedules(f, finding(ID, Section::Checklist, TITLE, status, Method::Computed, summary, bad,
+        "Convert them to eligible assignments (elevatectl assign … then remove the active one), keeping only the break-glass accounts permanent (list them with --break-glass)."))
 }
 
 fn mfa_everywhere(f: &Facts) -> Finding {
@@ -408,9 +418,6 @@ fn max_activation(f: &Facts) -> Finding {
 fn eligible_expiry(f: &Facts, o: &Options) -> Finding {
     const ID: &str = "eligible-expiry";
     const TITLE: &str = "Eligible assignments expire within 6 months";
-    if let Some(why) = no_plane_read(f) {
-        return unknown(ID, Section::Checklist, TITLE, &why);
-    }
     let horizon = f.now + Duration::days(ELIGIBLE_MAX_DAYS);
     let ev: Vec<Evidence> = f
         .grants
@@ -435,8 +442,8 @@ fn eligible_expiry(f: &Facts, o: &Options) -> Finding {
         "{} of {total} eligible assignment(s) do not expire within 6 months.",
         ev.len()
     );
-    finding(ID, Section::Checklist, TITLE, status, Method::Computed, summary, ev,
-        "Give eligible assignments an end date within 6 months and renew them after review (elevatectl assign … --duration P180D).")
+    over_schedules(f, finding(ID, Section::Checklist, TITLE, status, Method::Computed, summary, ev,
+        "Give eligible assignments an end date within 6 months and renew them after review (elevatectl assign … --duration P180D)."))
 }
 
 fn justification(f: &Facts) -> Finding {

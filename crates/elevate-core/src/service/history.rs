@@ -121,10 +121,28 @@ impl Elevate {
             }
             Err(e) => Some((&e).into()),
         };
+        // Azure's own record of the schedule requests, where the account may read it.
+        let mut notes = vec![];
+        if q.plane
+            .is_none_or(|p| p == crate::model::Plane::AzureResource)
+        {
+            match self.pim.activity_log(since, now).await {
+                Ok((azure, skipped)) => {
+                    events.extend(
+                        azure
+                            .into_iter()
+                            .filter(|e| crate::pim::audit_matches(e, q, &ids)),
+                    );
+                    notes.extend(skipped.into_iter().map(|s| format!("Activity Log of {s}")));
+                }
+                Err(e) => notes.push(format!("The Azure Activity Log could not be read: {e}")),
+            }
+        }
         events.sort_by_key(|e| std::cmp::Reverse(e.time));
         AuditReport {
             events,
             tenant_error: error,
+            notes,
         }
     }
 }
@@ -150,4 +168,6 @@ pub struct AuditReport {
     pub events: Vec<crate::pim::AuditEvent>,
     /// Why the tenant's audit log could not be read (the local events are still there).
     pub tenant_error: Option<crate::payload::ErrorPayload>,
+    /// Subscriptions whose Activity Log could not be read, and why.
+    pub notes: Vec<String>,
 }
