@@ -315,6 +315,23 @@ async fn below_the_thresholds_the_alert_is_quiet() {
         (b["incidentCount"].as_u64(), b["isActive"].as_bool()),
         (Some(0), Some(false))
     );
+    // Only the roles without MFA on activation fire in the demo.
+    let q = query(&[("$filter", SCOPE_FILTER)]);
+    let (s, b) = sim
+        .graph_beta("GET", &format!("{ALERTS}/alerts{q}"), &token, None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let active: Vec<Value> = items(&b)
+        .into_iter()
+        .filter(|a| a["isActive"] == true)
+        .collect();
+    assert_eq!(
+        strings(&active, "id"),
+        vec![format!(
+            "DirectoryRole_{}_NoMfaOnRoleActivationAlert",
+            sim.tenant()
+        )]
+    );
 }
 
 #[tokio::test]
