@@ -8,6 +8,7 @@ import type { AuditEvent } from "./bindings/AuditEvent";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { DecisionForm } from "./bindings/DecisionForm";
 import type { HistoryView } from "./bindings/HistoryView";
+import type { ReviewsView } from "./bindings/ReviewsView";
 import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
 
@@ -50,6 +51,9 @@ export const items: Assignment[] = [
   assignment({ key: "ga", name: "Global Administrator", status: "pendingApproval", requestId: "req-1" }),
 ];
 
+/** Reviews off and nothing waiting: no badge. */
+export const noReviews: ReviewsView = { enabled: false, items: [], failures: [], checkedAt: null };
+
 /** Approvals turned off (the default): no section. */
 export const noApprovals: ApprovalsView = { enabled: false, items: [], failures: [], decided: [], checkedAt: null };
 
@@ -90,6 +94,7 @@ export function view(list: Assignment[] = items): View {
     focus: null,
     notices: [],
     approvals: noApprovals,
+    reviews: noReviews,
   };
 }
 

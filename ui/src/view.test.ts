@@ -4,7 +4,7 @@ import type { BatchForm } from "./bindings/BatchForm";
 import type { View } from "./bindings/View";
 import { ElevateError, toErrorPayload } from "./ipc";
 import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
-import { NOW, assignment, backend, flush, items, noApprovals, root, view, withEvents } from "./testkit";
+import { NOW, assignment, backend, flush, items, noApprovals, noReviews, root, view, withEvents } from "./testkit";
 import { MARK_VIEW_APPLIED, mount } from "./view";
 
 describe("model", () => {
@@ -178,7 +178,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals, reviews: noReviews };
     const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
     const signIn = vi.fn(() => {
       emit(view());

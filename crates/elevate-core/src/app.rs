@@ -79,6 +79,8 @@ pub struct View {
     pub notices: Vec<String>,
     /// Requests from others waiting for my decision.
     pub approvals: crate::approval::ApprovalsView,
+    /// Access review decisions waiting for me.
+    pub reviews: crate::review::ReviewsView,
 }
 
 /// Several assignments activated with one justification/ticket/duration (multi-select).

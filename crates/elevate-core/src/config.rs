@@ -195,6 +195,27 @@ pub struct Posture {
     pub break_glass: Vec<String>,
 }
 
+/// Access reviews assigned to me: looked at while the tray runs (on in the demo, else off
+/// until turned on), telling when one opens and when one is about to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct Reviews {
+    /// Unset: off, except in the demo.
+    pub enabled: Option<bool>,
+    /// Seconds between two looks while the tray runs (at least 30; doubled after a failure,
+    /// up to an hour).
+    pub poll_seconds: u32,
+}
+
+impl Default for Reviews {
+    fn default() -> Self {
+        Reviews {
+            enabled: None,
+            poll_seconds: 900,
+        }
+    }
+}
+
 /// An endpoint must be `https://`, or plain `http://` to an exact loopback host (a local
 /// simulator): the URL is parsed, never matched by prefix, so `http://localhost@evil.example`
 /// or `http://127.0.0.1.nip.io` (other hosts) are refused. No user info, query or fragment.
@@ -251,6 +272,8 @@ pub struct Config {
     pub approvals: Approvals,
     /// The posture report's exceptions.
     pub posture: Posture,
+    /// Access reviews assigned to me.
+    pub reviews: Reviews,
 }
 
 impl Default for Config {
@@ -270,6 +293,7 @@ impl Default for Config {
             mcp: Mcp::default(),
             approvals: Approvals::default(),
             posture: Posture::default(),
+            reviews: Reviews::default(),
         }
     }
 }

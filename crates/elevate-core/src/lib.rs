@@ -21,6 +21,7 @@ pub mod planner;
 pub mod policy;
 pub mod posture;
 pub mod ready;
+pub mod review;
 pub mod scheduler;
 pub mod secret;
 pub mod service;

@@ -38,6 +38,10 @@ pub enum NoticeKind {
     ToApprove,
     /// A decision of mine was recorded (or someone decided first).
     Decided,
+    /// An access review assigned to me opened (decisions wait for me).
+    ReviewOpened,
+    /// An access review with decisions waiting for me ends within a day.
+    ReviewClosing,
 }
 
 /// What a notification offers besides opening the popup on a click.

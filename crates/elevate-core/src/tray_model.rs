@@ -436,6 +436,7 @@ mod tests {
             focus: None,
             notices: vec![],
             approvals: Default::default(),
+            reviews: Default::default(),
         };
         view.approvals.enabled = true;
         view.approvals.items = vec![

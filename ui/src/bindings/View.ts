@@ -2,6 +2,7 @@
 import type { ApprovalsView } from "./ApprovalsView";
 import type { Favorite } from "./Favorite";
 import type { Identity } from "./Identity";
+import type { ReviewsView } from "./ReviewsView";
 import type { Snapshot } from "./Snapshot";
 
 /**
@@ -32,4 +33,8 @@ notices: Array<string>,
 /**
  * Requests from others waiting for my decision.
  */
-approvals: ApprovalsView, };
+approvals: ApprovalsView, 
+/**
+ * Access review decisions waiting for me.
+ */
+reviews: ReviewsView, };

@@ -18,6 +18,7 @@ mod policies;
 mod posture;
 pub mod posture_parse;
 mod requests;
+mod reviews;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,7 @@ use common::CachedPolicy;
 pub use definitions::RoleDefinition;
 pub use outcome::{classify, RequestOutcome, RequestState};
 pub use posture::{Progress, ALERT_SCOPES, GROUP_SCOPES, POSTURE_SCOPES, REVIEW_SCOPES};
+pub use reviews::{MyReviews, REVIEW_READ, REVIEW_WRITE};
 
 pub struct Pim {
     session: Arc<Session>,

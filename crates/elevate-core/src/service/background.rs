@@ -134,6 +134,7 @@ impl Elevate {
         self.refresh().await;
         // After the first refresh, so the first look does not slow the first list down.
         tokio::spawn(self.clone().approvals_loop());
+        tokio::spawn(self.clone().reviews_loop());
         self.auto_activate().await;
         let mut last = tokio::time::Instant::now();
         loop {

@@ -136,6 +136,7 @@ impl Elevate {
             focus: None,
             notices: vec![],
             approvals: Default::default(),
+            reviews: Default::default(),
         });
         let mut snapshot = view.snapshot;
         snapshot.assignments = all.clone();

@@ -17,6 +17,7 @@ mod intents;
 mod list;
 mod posture;
 mod resolve;
+mod reviews;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -43,6 +44,7 @@ pub use favorites::favorite_label;
 pub use history::{state_word, AuditReport, HistoryView};
 pub use list::{Filter, Followed, Waiting};
 pub use resolve::{resolve, Target};
+pub use reviews::{time_to_review, CLOSING_SOON_HOURS};
 pub use settings::Saved;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -66,6 +68,8 @@ struct Live {
     notices: Vec<String>,
     /// The requests waiting for my decision, as last looked at.
     approvals: crate::approval::ApprovalsView,
+    /// The access review decisions waiting for me, as last looked at.
+    reviews: crate::review::ReviewsView,
 }
 
 /// How many notices the popup keeps.
@@ -326,6 +330,7 @@ impl Elevate {
             )
         };
         let approvals = self.approvals_view();
+        let reviews = self.reviews_view();
         let view = View {
             account: self.session().identity(),
             snapshot,
@@ -335,6 +340,7 @@ impl Elevate {
             focus: None,
             notices,
             approvals,
+            reviews,
         };
         self.publish(view.clone());
         self.sign_in_notice(&view);
