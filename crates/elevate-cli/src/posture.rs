@@ -54,7 +54,11 @@ pub async fn run(
                     path.display()
                 ))
             })?;
-            output::say(format!("{} — written to {}", report.headline(), path.display()));
+            output::say(format!(
+                "{} — written to {}",
+                report.headline(),
+                path.display()
+            ));
         }
         None if !text.is_empty() => print!("{text}"),
         None => {}

@@ -121,12 +121,13 @@ impl Elevate {
             }
             Err(e) => Some((&e).into()),
         };
-        // Azure's own record of the schedule requests, where the account may read it.
+        // Azure's own record of the schedule requests, where the account may read it. The
+        // window ends a little after now: the filter has whole seconds, and clocks differ.
         let mut notes = vec![];
         if q.plane
             .is_none_or(|p| p == crate::model::Plane::AzureResource)
         {
-            match self.pim.activity_log(since, now).await {
+            match self.pim.activity_log(since, now + chrono::Duration::minutes(5)).await {
                 Ok((azure, skipped)) => {
                     events.extend(
                         azure
