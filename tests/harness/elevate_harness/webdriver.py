@@ -83,6 +83,9 @@ class WebDriver:
     def title(self) -> str:
         return self._request("GET", self._s("/title"), idempotent=True)
 
+    def navigate(self, url: str) -> None:
+        self._request("POST", self._s("/url"), {"url": url})
+
     def execute(self, script: str, *args: Any) -> Any:
         return self._request("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
 
