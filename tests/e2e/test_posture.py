@@ -15,7 +15,8 @@ from elevate_harness import DesktopSession
 from elevate_harness.fixtures import ARTIFACTS
 from test_cli import Cli, Mcp, bins  # noqa: F401  (bins is a fixture)
 
-MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
+# Shipped with libwebkit2gtk-4.1-0 (the app's own webview library), in the multiarch directory.
+MINIBROWSER = next(iter(sorted(Path("/usr/lib").glob("*/webkit2gtk-4.1/MiniBrowser"))), Path("/nonexistent"))
 KNOWN_FAILURES = {"too-many-global-admins", "roles-assigned-outside-pim", "no-mfa-on-activation",
                   "permanent-active", "approval-critical", "max-activation", "eligible-expiry",
                   "justification-ticket"}
