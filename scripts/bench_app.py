@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"
 from elevate_harness import DesktopSession  # noqa: E402
 from elevate_harness.session import wait_until  # noqa: E402
 
+import bench_compare  # noqa: E402  (beside this file)
+
 TITLE = "Elevate (demo)"
 
 
@@ -185,16 +187,7 @@ def main() -> int:
         figures += app_figures(app_bin)
     except Exception as e:  # a benchmark reports; the figures so far are kept
         print(f"bench: the app figures failed: {e}", file=sys.stderr)
-    Path(results_json).parent.mkdir(parents=True, exist_ok=True)
-    Path(results_json).write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"{'figure':44} {'value':>10}  {'goal':>8}  unit")
-    for f in figures:
-        goal = "" if f["goal"] is None else f"{'≤' if f['lower_is_better'] else '≥'}{f['goal']:g}"
-        if f["value"] is None:  # not measurable here: the unit says why
-            print(f"{f['name']:44} {'n/a':>10}  {goal:>8}  {f['unit']}")
-            continue
-        met = "" if f["goal"] is None else ("  ok" if (f["value"] <= f["goal"]) == f["lower_is_better"] or f["value"] == f["goal"] else "  MISSED")
-        print(f"{f['name']:44} {f['value']:>10g}  {goal:>8}  {f['unit']}{met}")
+    print(bench_compare.write(Path(results_json), figures))
     print(f"written to {results_json}")
     return 0
 
