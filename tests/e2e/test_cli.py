@@ -228,7 +228,8 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         mcp.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
         assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate",
-                              "list_pending_approvals", "decide_approval", "policy", "history", "audit", "posture"}
+                              "list_pending_approvals", "decide_approval", "policy", "history", "audit", "posture",
+                              "list_access_reviews"}
         assert tools["policy"]["annotations"]["readOnlyHint"] is True
         assert tools["history"]["annotations"]["readOnlyHint"] is True
         assert tools["list_pending_approvals"]["annotations"]["readOnlyHint"] is True

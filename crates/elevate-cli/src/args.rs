@@ -216,6 +216,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ApprovalsCommand,
     },
+    /// Access reviews assigned to you: list the decisions waiting (the default), decide one.
+    Reviews {
+        #[command(subcommand)]
+        action: Option<crate::reviews::ReviewsCommand>,
+    },
     /// Serve MCP over stdio for AI clients.
     Mcp,
     /// Shell completions.

@@ -10,6 +10,7 @@ mod mcp;
 mod ops;
 mod output;
 mod posture;
+mod reviews;
 mod terminal;
 
 use std::process::ExitCode;

@@ -396,15 +396,36 @@ impl ElevateMcp {
 
     #[tool(
         description = "The tenant's PIM posture: PIM's alerts (too many Global Administrators, roles assigned outside PIM, activation without MFA, stale assignments) and the deployment checklist (permanent assignments, MFA, approval, activation length, expiry, justification, access reviews), each pass/warn/fail/unknown with evidence, the fix and the compliance controls it evidences. Reads only what the signed-in account may read; at most 25 evidence lines per item (`evidenceOmitted` counts the rest). Same JSON as `elevatectl posture --format json`. Read only.",
-        annotations(title = "PIM posture report", read_only_hint = true, open_world_hint = true)
+        annotations(
+            title = "PIM posture report",
+            read_only_hint = true,
+            open_world_hint = true
+        )
     )]
     async fn posture(
         &self,
         Parameters(args): Parameters<PostureArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let quiet = |_: &str| {};
-        Ok(match self.elevate.posture(&args.break_glass, &quiet).await {
-            Ok(report) => json_result(&bounded(&report)),
+        Ok(
+            match self.elevate.posture(&args.break_glass, &quiet).await {
+                Ok(report) => json_result(&bounded(&report)),
+                Err(e) => tool_error(&e),
+            },
+        )
+    }
+
+    #[tool(
+        description = "List the access review decisions waiting for the signed-in user as a reviewer (Entra role, group and Azure role reviews): review, whose access, which role or group, the recommendation, when the review ends, and whether approving needs a justification. Same JSON as `elevatectl reviews list --json`. Read only: decisions are made by the user in Elevate or elevatectl.",
+        annotations(
+            title = "List access reviews waiting for me",
+            read_only_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn list_access_reviews(&self) -> Result<CallToolResult, ErrorData> {
+        Ok(match self.elevate.pending_reviews().await {
+            Ok(r) => json_result(&serde_json::json!({"reviews": r.items, "failures": r.failures})),
             Err(e) => tool_error(&e),
         })
     }

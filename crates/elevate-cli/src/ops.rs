@@ -146,6 +146,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::History { verify, json } => history(e, verify, json),
         Command::Favorites { action } => favorites(e, action).await,
         Command::Approvals { action } => crate::approvals::run(e, action).await,
+        Command::Reviews { action } => crate::reviews::run(e, action).await,
         Command::Audit {
             since,
             user,

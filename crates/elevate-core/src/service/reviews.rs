@@ -186,8 +186,8 @@ impl Elevate {
                     .on(Some(&first.key))
                     .offering(Offer::Handle),
                 );
-            } else if !seen.contains_key(&opened) {
-                seen.insert(opened, now.timestamp());
+            } else if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(opened) {
+                slot.insert(now.timestamp());
                 told.push(
                     Notice::new(
                         NoticeKind::ReviewOpened,
