@@ -124,6 +124,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	npm run -s typecheck
 	npm run -s lint
+	node scripts/check_release.mjs
 
 icons:
 	for s in idle active pending approve expiring; do rsvg-convert -w 64 -h 64 icons/src/tray-$$s.svg -o icons/tray/$$s.png; done

@@ -114,6 +114,7 @@ def main() -> int:
         check("clippy -D warnings", ["cargo", "clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         check("tsc --noEmit (strict)", ["npm", "run", "-s", "typecheck"]),
         check("eslint", ["npm", "run", "-s", "lint"]),
+        check("release plan (Tauri configs, workflows)", ["node", "scripts/check_release.mjs"]),
         rust_tests(),
         bindings_current(),
         suite("ui tests (vitest)",
