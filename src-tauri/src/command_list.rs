@@ -15,6 +15,8 @@
     "decide",
     "open_in_portal",
     "history_view",
+    "reviews_view",
+    "decide_review",
     "open_settings",
     "close_settings",
     "settings_get",

@@ -7,6 +7,7 @@ use elevate_core::app::{
 };
 use elevate_core::approval::{Decided, DecisionForm};
 use elevate_core::pim::RequestOutcome;
+use elevate_core::review::{ReviewDecided, ReviewForm, ReviewsView};
 use elevate_core::service::{HistoryView, Input, Target};
 use elevate_core::ErrorPayload;
 use tauri::{AppHandle, Runtime};
@@ -45,6 +46,25 @@ pub async fn history_view<R: Runtime>(app: AppHandle<R>, days: Option<i64>) -> R
         .await?
         .history_view(days.unwrap_or(7))
         .await)
+}
+
+/// The popup's Reviews view: a fresh look at the access review decisions waiting for me.
+#[tauri::command]
+pub async fn reviews_view<R: Runtime>(app: AppHandle<R>) -> Reply<ReviewsView> {
+    Ok(Slot::ready(&app).await?.look_at_reviews().await)
+}
+
+/// Records my decision on an access review item; the view follows as a `view` event.
+#[tauri::command]
+pub async fn decide_review<R: Runtime>(
+    app: AppHandle<R>,
+    form: ReviewForm,
+) -> Reply<ReviewDecided> {
+    let e = Slot::ready(&app).await?;
+    Ok(
+        e.decide_review(&form.key, form.decision, form.justification.as_deref())
+            .await?,
+    )
 }
 
 /// Opens the Azure portal's approvals page for a request only the portal can decide.

@@ -72,9 +72,9 @@ describe("history panel", () => {
     const call = vi.fn(() => new Promise<HistoryView>((done) => (answer = done)));
     await mount(r, backend({ historyView: call }), () => NOW);
     const open = button(r, "history-button");
-    // In the header, between Refresh and Settings.
+    // In the header, between Refresh and Settings (with Access reviews).
     const labels = Array.from(r.querySelectorAll("header button")).map((b) => b.getAttribute("aria-label"));
-    expect(labels).toEqual(["Refresh", "History", "Settings", "Close Elevate"]);
+    expect(labels).toEqual(["Refresh", "History", "Access reviews", "Settings", "Close Elevate"]);
     expect(open.getAttribute("aria-expanded")).toBe("false");
     expect(must(r, "history").hidden).toBe(true);
     expect(call).not.toHaveBeenCalled();

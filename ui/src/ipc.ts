@@ -12,6 +12,9 @@ import type { DecisionForm } from "./bindings/DecisionForm";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { HistoryView } from "./bindings/HistoryView";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
+import type { ReviewDecided } from "./bindings/ReviewDecided";
+import type { ReviewForm } from "./bindings/ReviewForm";
+import type { ReviewsView } from "./bindings/ReviewsView";
 import type { UiEvent } from "./bindings/UiEvent";
 import type { View } from "./bindings/View";
 
@@ -87,6 +90,10 @@ export interface Backend {
   /** My events of the last `days` days (local and, where I may read it, the tenant's), newest
    *  first, with the local chain's state. A tenant part that failed is in the answer, not thrown. */
   historyView: (days: number) => Promise<HistoryView>;
+  /** A fresh look at the access review decisions waiting for me (also published as a `view` event). */
+  reviewsView: () => Promise<ReviewsView>;
+  /** Records my decision on an access review item; the view follows as a `view` event. */
+  decideReview: (form: ReviewForm) => Promise<ReviewDecided>;
   openSettings: () => Promise<void>;
   /** Called with every new view the backend publishes (after any action or refresh). */
   onView: (handler: (view: View) => void) => void;
@@ -107,6 +114,8 @@ export const tauriBackend: Backend = {
   decide: (form) => call<Decided>("decide", { form }),
   openInPortal: (key) => call<undefined>("open_in_portal", { key }),
   historyView: (days) => call<HistoryView>("history_view", { days }),
+  reviewsView: () => call<ReviewsView>("reviews_view"),
+  decideReview: (form) => call<ReviewDecided>("decide_review", { form }),
   openSettings: () => call<undefined>("open_settings"),
   onView: (handler) => {
     on("view", handler);

@@ -8,6 +8,8 @@ import type { AuditEvent } from "./bindings/AuditEvent";
 import type { BatchForm } from "./bindings/BatchForm";
 import type { DecisionForm } from "./bindings/DecisionForm";
 import type { HistoryView } from "./bindings/HistoryView";
+import type { ReviewForm } from "./bindings/ReviewForm";
+import type { ReviewItem } from "./bindings/ReviewItem";
 import type { ReviewsView } from "./bindings/ReviewsView";
 import type { View } from "./bindings/View";
 import type { Backend } from "./ipc";
@@ -84,6 +86,32 @@ export function approval(over: Partial<Approval>): Approval {
   };
 }
 
+export function reviewItem(over: Partial<ReviewItem>): ReviewItem {
+  const decisionId = over.decisionId ?? "d-1";
+  return {
+    key: `review:${decisionId}`,
+    api: "graph",
+    kind: "entraRole",
+    pim: true,
+    reviewId: "def-1",
+    reviewName: "Privileged Role Administrator: quarterly review",
+    instanceId: "inst-1",
+    stageId: null,
+    decisionId,
+    principal: { id: "u-megan", displayName: "Megan Bowen", userPrincipalName: "megan@contoso.example" },
+    resource: "Privileged Role Administrator",
+    resourceId: "role-pra",
+    scope: null,
+    recommendation: "Approve",
+    decision: "notReviewed",
+    justification: null,
+    due: "2026-11-26T12:00:00Z",
+    justificationRequired: false,
+    instanceStatus: "InProgress",
+    ...over,
+  };
+}
+
 export function view(list: Assignment[] = items): View {
   return {
     account: { tenantId: "t", objectId: "o", username: "alex@contoso.example", name: "Alex" },
@@ -142,6 +170,8 @@ export function backend(over: Partial<Backend> = {}): Backend {
     ),
     openInPortal: vi.fn(() => Promise.resolve(undefined)),
     historyView: vi.fn(() => Promise.resolve(historyView())),
+    reviewsView: vi.fn(() => Promise.resolve(noReviews)),
+    decideReview: vi.fn((form: ReviewForm) => Promise.resolve({ key: form.key, decision: form.decision, message: `Recorded “${form.decision}”.` })),
     openSettings: vi.fn(() => Promise.resolve()),
     onView: () => undefined,
     onError: () => undefined,

@@ -2,8 +2,8 @@
 // every View goes through (the one pulled at mount, then each `view` event); the keyboard;
 // the countdown; and the marks `make bench` reads. The list, rows, forms and batch bar are
 // in list.ts, rows.ts, forms.ts and batch.ts; the "To approve" section in approvals.ts; the
-// History panel (which takes the list area's place while open) in history.ts; the state in
-// state.ts.
+// History panel (which takes the list area's place while open) in history.ts; the access
+// Reviews panel (the same place, and a badge on its button) in reviews.ts; the state in state.ts.
 import type { View } from "./bindings/View";
 import { createApprovals } from "./approvals";
 import { createBatch } from "./batch";
@@ -13,6 +13,7 @@ import { createHistory } from "./history";
 import type { Backend } from "./ipc";
 import { toErrorPayload } from "./ipc";
 import { createList } from "./list";
+import { createReviews } from "./reviews";
 import { PLANE_NAMES } from "./model";
 import { act, createState, shown } from "./state";
 
@@ -29,6 +30,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   const close = el("button", { class: "icon close", type: "button", "aria-label": "Close Elevate" }, "✕");
   const gear = el("button", { class: "icon", type: "button", "aria-label": "Settings" }, "⚙");
   const historyButton = el("button", { class: "icon", type: "button", "aria-label": "History", "data-testid": "history-button" }, "◷");
+  const reviewsButton = el("button", { class: "icon reviews-button", type: "button", "aria-label": "Access reviews", "data-testid": "reviews-button" }, "☑");
   const batchBar = el("div", { class: "batch", "aria-label": "Selected assignments" });
   const account = el("span", { class: "account" });
   const banner = el("div", { class: "banner" });
@@ -36,15 +38,17 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   const toApprove = el("section", { class: "approvals" });
   const ul = el("ul", { class: "list", role: "listbox", "aria-label": "Assignments" });
   const historyPanel = el("section", { class: "history" });
+  const reviewsPanel = el("section", { class: "reviews" });
   const footer = el("footer", {}, "…");
   root.replaceChildren(
-    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, historyButton, gear, close),
+    el("header", {}, el("img", { src: "/elevate.svg", alt: "", width: "22", height: "22" }), el("h1", {}, "Elevate"), account, refreshButton, historyButton, reviewsButton, gear, close),
     search,
     banner,
     toApprove,
     batchBar,
     ul,
     historyPanel,
+    reviewsPanel,
     footer,
   );
 
@@ -80,15 +84,28 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
 
   const approvals = createApprovals(toApprove, backend, now);
 
-  // The History panel takes the list area's place: search, "To approve", batch bar and list are
-  // taken out of the layout (by style: the approvals section sets its own `hidden`), keeping
-  // their state, rows and the list's scroll position for when it closes.
+  // The History and Reviews panels take the list area's place (one at a time): search, "To
+  // approve", batch bar and list are taken out of the layout (by style: the approvals section
+  // sets its own `hidden`), keeping their state, rows and the list's scroll position for when
+  // the panel closes.
   const listArea = [search, toApprove, batchBar, ul];
   let listScroll = 0;
+  let listHidden = false;
+  const layout = (): void => {
+    const hide = history.isOpen() || reviews.isOpen();
+    if (hide === listHidden) return;
+    if (hide) listScroll = ul.scrollTop;
+    for (const node of listArea) node.style.display = hide ? "none" : "";
+    if (!hide) ul.scrollTop = listScroll;
+    listHidden = hide;
+  };
   const history = createHistory(historyPanel, historyButton, backend, (open) => {
-    if (open) listScroll = ul.scrollTop;
-    for (const node of listArea) node.style.display = open ? "none" : "";
-    if (!open) ul.scrollTop = listScroll;
+    if (open) reviews.close(false);
+    layout();
+  });
+  const reviews = createReviews(reviewsPanel, reviewsButton, backend, now, (open) => {
+    if (open) history.close(false);
+    layout();
   });
 
   const showError = (error: unknown): void => {
@@ -136,13 +153,17 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     state.view = view;
     render();
     approvals.render(view.approvals);
+    reviews.render(view.reviews);
     renderBanner(view);
     account.textContent = view.account?.username ?? "";
     // A view names the item to open the form on, or the approval to decide (its field); the
     // same request repeated is opened once.
     if (view.focus !== null && view.focus !== lastFocus) {
-      history.close(false);
-      if (!approvals.focus(view.focus)) focusOn(view.focus);
+      if (!reviews.focus(view.focus)) {
+        history.close(false);
+        reviews.close(false);
+        if (!approvals.focus(view.focus)) focusOn(view.focus);
+      }
     }
     lastFocus = view.focus;
     mark(MARK_VIEW_APPLIED);
@@ -167,6 +188,8 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     if (event.key === "Escape") {
       if (history.isOpen()) {
         history.close();
+      } else if (reviews.isOpen()) {
+        reviews.close();
       } else if (state.formFor) {
         forms.close();
         markNextFrame(MARK_KEY_PAINTED);
@@ -178,7 +201,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     // Keys typed in a form, the "To approve" section or the header's buttons are theirs, not the
     // list's; none are while the History panel hides the list.
     const inForm = event.target instanceof HTMLElement && event.target.closest("form, section.approvals, header") !== null;
-    if (inForm || history.isOpen()) return;
+    if (inForm || history.isOpen() || reviews.isOpen()) return;
     const items = shown(state);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
