@@ -189,6 +189,19 @@ describe("the Reviews panel", () => {
     expect(q(r, "review-review:d-lee")).not.toBeNull();
   });
 
+  it("says when the fresh look failed, keeping the items of the view", async () => {
+    const look = vi.fn(() => Promise.reject(new ElevateError({ code: "signInRequired", message: "You are not signed in." })));
+    await mount(r, backend({ view: () => Promise.resolve(withReviews()), reviewsView: look }), () => NOW);
+    button(r, "reviews-button").click();
+    await flush();
+    const error = must(r, "reviews-error");
+    expect(error.hidden).toBe(false);
+    expect(error.dataset.code).toBe("signInRequired");
+    expect(error.textContent).toBe("You are not signed in.");
+    expect(q(r, "review-review:d-megan")).not.toBeNull();
+    expect(must(r, "reviews-empty").hidden).toBe(true);
+  });
+
   it("opens on the item a view names (a notification clicked) and closes History for it", async () => {
     const { b, emit } = withEvents({ view: () => Promise.resolve(withReviews()), reviewsView: () => Promise.resolve(reviews()), historyView: () => Promise.resolve(historyView()) });
     await mount(r, b, () => NOW);

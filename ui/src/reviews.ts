@@ -99,9 +99,12 @@ export function createReviews(section: HTMLElement, button: HTMLButtonElement, b
   const heading = el("h2", { id: "reviews-heading" }, "Access reviews");
   const status = el("p", { class: "loading", role: "status", "data-testid": "reviews-loading" });
   const failures = el("div", { class: "failures" });
+  /** The fresh look failed as a whole (the view's items are still shown). */
+  const lookError = el("p", { class: "error", role: "alert", "data-testid": "reviews-error" });
+  lookError.hidden = true;
   const empty = el("p", { class: "empty", "data-testid": "reviews-empty" }, "No access review waits for your decision.");
   const ul = el("ul", { class: "review-list", "aria-label": "Decisions waiting for your review" });
-  section.replaceChildren(el("div", { class: "head" }, heading), status, failures, empty, ul);
+  section.replaceChildren(el("div", { class: "head" }, heading), status, lookError, failures, empty, ul);
 
   let open = false;
   let current: ReviewsView = { enabled: false, items: [], failures: [], checkedAt: null };
@@ -212,7 +215,7 @@ export function createReviews(section: HTMLElement, button: HTMLButtonElement, b
     failures.replaceChildren(
       ...current.failures.map((f) => el("p", { class: "error", role: "alert", "data-code": f.error.code, "data-testid": `reviews-failure-${f.api}` }, `${REVIEW_APIS[f.api]}: ${f.error.message}`)),
     );
-    empty.hidden = shown.length > 0 || current.failures.length > 0;
+    empty.hidden = shown.length > 0 || current.failures.length > 0 || !lookError.hidden;
     heading.textContent = `Access reviews (${String(waiting)})`;
   };
 
@@ -222,6 +225,7 @@ export function createReviews(section: HTMLElement, button: HTMLButtonElement, b
     status.textContent = "Looking for reviews…";
     status.hidden = false;
     section.setAttribute("aria-busy", "true");
+    lookError.hidden = true;
     try {
       const fresh = await backend.reviewsView();
       if (mine !== seq) return;
@@ -231,7 +235,9 @@ export function createReviews(section: HTMLElement, button: HTMLButtonElement, b
       if (mine !== seq) return;
       const e = toErrorPayload(err);
       status.hidden = true;
-      current = { ...current, failures: [{ api: "graph", error: e }] };
+      lookError.dataset.code = e.code;
+      lookError.textContent = e.message;
+      lookError.hidden = false;
     } finally {
       if (mine === seq) section.setAttribute("aria-busy", "false");
     }
