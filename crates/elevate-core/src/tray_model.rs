@@ -278,6 +278,16 @@ impl TrayModel {
                 entries: waiting.iter().map(|a| approval_entry(a, cx.now)).collect(),
             });
         }
+        // Access review decisions waiting for me: one entry, the popup's Reviews view.
+        if let Some(first) = view.reviews.items.first() {
+            let n = view.reviews.items.len();
+            tips.push(format!("{n} to review"));
+            entries.push(Entry::Separator);
+            entries.push(Entry::item(
+                format!("Access reviews ({n})…"),
+                Intent::Open(Some(first.key.clone())),
+            ));
+        }
         entries.push(Entry::Separator);
         always(&mut entries);
         match &view.account {

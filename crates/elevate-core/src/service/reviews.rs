@@ -127,6 +127,7 @@ impl Elevate {
         };
         if let Some(v) = view {
             self.shell.publish(&v);
+            self.update_tray(false);
         }
     }
 
