@@ -66,6 +66,8 @@ pub async fn open(shell: Arc<dyn Shell>, data: DataDir) -> Result<Arc<Elevate>, 
         opener: Arc::new(elevate_core::auth::SystemOpener),
         demo: true,
         background: true,
+        // The machine's policy applies to the demo too (its tenant and cloud are exempt).
+        policy: elevate_core::managed::load_system(),
         keep_alive: Some(Box::new(sim)),
     };
     Elevate::open(env, shell)

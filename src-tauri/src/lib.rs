@@ -80,6 +80,7 @@ async fn start<R: Runtime>(app: AppHandle<R>, demo: bool) {
         }
     };
     let _ = app.state::<Slot>().0.set(e.clone());
+    settings::apply_managed(&app, &e);
     if e.config().keep_popup_warm {
         popup::warm(&app, true);
     }

@@ -1,5 +1,6 @@
 //! The settings window (created when opened, destroyed when closed, like the popup), and
-//! what a save must apply on the desktop itself: start at login and a warm popup.
+//! what a save must apply on the desktop itself: start at login and a warm popup (and, at
+//! each start, start at login when the organisation's policy sets it).
 
 use elevate_core::app::{Settings, SettingsView};
 use elevate_core::Error;
@@ -39,6 +40,25 @@ pub fn close<R: Runtime>(app: &AppHandle<R>) -> Result<(), Error> {
     match app.get_webview_window(LABEL) {
         Some(w) => w.destroy().map_err(|e| ui_error("closing the settings", e)),
         None => Ok(()),
+    }
+}
+
+/// Start at login set by the organisation: the OS's autostart entry follows it at each start.
+pub fn apply_managed<R: Runtime>(app: &AppHandle<R>, e: &elevate_core::Elevate) {
+    let Some(on) = e.managed().start_at_login else {
+        return;
+    };
+    let autolaunch = app.autolaunch();
+    if autolaunch.is_enabled().ok() == Some(on) {
+        return;
+    }
+    let done = if on {
+        autolaunch.enable()
+    } else {
+        autolaunch.disable()
+    };
+    if let Err(err) = done {
+        tracing::warn!("start at login (set by your organisation) could not be applied: {err}");
     }
 }
 

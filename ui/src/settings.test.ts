@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
 import { ElevateError } from "./ipc";
-import { mountSettings, parseReminders } from "./settings";
+import { mountSettings, parseReminders, SET_BY_ORGANISATION } from "./settings";
 import type { SettingsBackend } from "./settingsIpc";
 
 const base: Settings = {
@@ -30,6 +30,7 @@ function sview(over: Partial<SettingsView> = {}): SettingsView {
     demo: false,
     configPath: "/home/alex/.config/elevate/config.toml",
     restartNeeded: false,
+    managed: { locked: [], allowedTenants: [], allowedClouds: [], maxDuration: null, source: null, problem: null },
     ...over,
   };
 }
@@ -135,6 +136,45 @@ describe("settings", () => {
     await flush();
     expect(b.signOut).toHaveBeenCalled();
     expect(r.textContent).toContain("Not signed in.");
+  });
+
+  it("shows what the organisation sets as locked and sends it back unchanged", async () => {
+    const locked = { ...base, tenantId: "contoso.onmicrosoft.com", startAtLogin: true, autoActivateFavorites: false };
+    const managed = { locked: ["tenantId", "startAtLogin", "autoActivateFavorites"], allowedTenants: ["contoso.onmicrosoft.com"], allowedClouds: [], maxDuration: "PT2H", source: "/etc/elevate/policy.json", problem: null };
+    const b = backend({ get: () => Promise.resolve(sview({ settings: locked, managed })) });
+    await mountSettings(r, b);
+    for (const name of ["tenantId", "startAtLogin", "autoActivateFavorites"]) {
+      const control = input(r, name);
+      expect(control.disabled).toBe(true);
+      expect(control.dataset.locked).toBe("true");
+      expect(control.closest("label")?.querySelector("small.locked")?.textContent).toBe(SET_BY_ORGANISATION);
+    }
+    expect(SET_BY_ORGANISATION).toBe("Set by your organisation");
+    // What the user may still choose is not locked.
+    for (const name of ["reminders", "keepPopupWarm", "approvals", "defaultDuration"]) expect(input(r, name).disabled).toBe(false);
+    expect(r.querySelectorAll("small.locked")).toHaveLength(3);
+    expect(r.querySelector("p.managed")?.textContent).toContain("/etc/elevate/policy.json");
+    expect(input(r, "defaultDuration").closest("label")?.textContent).toContain("at most PT2H, set by your organisation");
+    // Disabled controls are not form data: their shown values are sent as they are.
+    input(r, "reminders").value = "30";
+    submit(r);
+    await flush();
+    expect(b.save).toHaveBeenCalledWith({ ...locked, reminders: [30] });
+  });
+
+  it("says loudly when the organisation's policy was refused", async () => {
+    const problem = "Your organisation's policy (/etc/elevate/policy.json) was refused: not valid JSON. Elevate keeps its safe defaults (MCP off, no favorites at start, sign-in by browser or device code only) until it is fixed.";
+    const managed = { locked: ["autoActivateFavorites"], allowedTenants: [], allowedClouds: [], maxDuration: null, source: "/etc/elevate/policy.json", problem };
+    await mountSettings(r, backend({ get: () => Promise.resolve(sview({ managed })) }));
+    expect(r.querySelector('[role="alert"]')?.textContent).toBe(problem);
+    expect(input(r, "autoActivateFavorites").disabled).toBe(true);
+  });
+
+  it("names the tenants allowed when there are several", async () => {
+    const managed = { locked: [], allowedTenants: ["a.example", "b.example"], allowedClouds: [], maxDuration: null, source: "HKLM\\Software\\Policies\\Elevate", problem: null };
+    await mountSettings(r, backend({ get: () => Promise.resolve(sview({ managed })) }));
+    expect(input(r, "tenantId").disabled).toBe(false);
+    expect(input(r, "tenantId").closest("label")?.textContent).toContain("Your organisation allows: a.example, b.example.");
   });
 
   it("keeps the demo's tenant fixed", async () => {

@@ -1,6 +1,7 @@
 // The settings window: account(s), tenant and cloud, defaults, reminders, start at login,
-// auto-activate favorites, keep popup warm, requests waiting for my approval. The backend
-// checks every value again.
+// auto-activate favorites, keep popup warm, requests waiting for my approval. What the
+// organisation's policy sets is shown disabled with "Set by your organisation" and sent back
+// unchanged. The backend checks every value again.
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
 import { toErrorPayload } from "./ipc";
@@ -24,6 +25,9 @@ export function parseReminders(text: string): number[] | string {
   return out;
 }
 
+/** The words under a control the organisation's policy sets. */
+export const SET_BY_ORGANISATION = "Set by your organisation";
+
 const CLOUDS: [string, string][] = [
   ["public", "Global (public)"],
   ["usgov", "US Government"],
@@ -37,16 +41,29 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
     status.replaceChildren(el("span", { class: "error", role: "alert" }, toErrorPayload(err).message));
   };
 
-  const text = (name: string, label: string, value: string | null, hint = ""): HTMLLabelElement =>
-    el("label", {}, label, el("input", { name, value: value ?? "", autocomplete: "off" }), ...(hint ? [el("small", {}, hint)] : []));
+  let lockedNames: string[] = [];
+  const isLocked = (name: string): boolean => lockedNames.includes(name);
+  /** Disables a control the policy sets and says so. */
+  const lockIfManaged = (name: string, control: HTMLInputElement | HTMLSelectElement): Node[] => {
+    if (!isLocked(name)) return [];
+    control.disabled = true;
+    control.dataset.locked = "true";
+    return [el("small", { class: "locked" }, SET_BY_ORGANISATION)];
+  };
+  const text = (name: string, label: string, value: string | null, hint = ""): HTMLLabelElement => {
+    const input = el("input", { name, value: value ?? "", autocomplete: "off" });
+    return el("label", {}, label, input, ...(hint ? [el("small", {}, hint)] : []), ...lockIfManaged(name, input));
+  };
   const check = (name: string, label: string, on: boolean, hint: string): HTMLLabelElement => {
     const box = el("input", { type: "checkbox", name });
     box.checked = on;
-    return el("label", { class: "check" }, box, el("span", {}, label, el("small", {}, hint)));
+    return el("label", { class: "check" }, box, el("span", {}, label, el("small", {}, hint), ...lockIfManaged(name, box)));
   };
 
   const render = (v: SettingsView): void => {
     const s = v.settings;
+    const managed = v.managed;
+    lockedNames = managed.locked;
     const account = el("section", { "aria-label": "Account" }, el("h2", {}, "Account"));
     if (v.account) {
       const out = el("button", { type: "button", class: "secondary" }, "Sign out");
@@ -78,12 +95,13 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
       option.selected = value === s.cloud;
       cloud.append(option);
     }
+    const tenantHint = managed.allowedTenants.length > 1 ? `Your organisation allows: ${managed.allowedTenants.join(", ")}.` : "Empty: any organisation you sign in with.";
     const tenant = el(
       "section",
       { "aria-label": "Tenant" },
       el("h2", {}, "Tenant"),
-      text("tenantId", "Tenant ID or domain", s.tenantId, "Empty: any organisation you sign in with."),
-      el("label", {}, "Cloud", cloud),
+      text("tenantId", "Tenant ID or domain", s.tenantId, tenantHint),
+      el("label", {}, "Cloud", cloud, ...lockIfManaged("cloud", cloud)),
     );
     if (v.demo) {
       for (const input of tenant.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")) input.disabled = true;
@@ -99,7 +117,7 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
       text("defaultJustification", "Justification", s.defaultJustification, "Used when a policy asks for one and you type none."),
       text("defaultTicketSystem", "Ticket system", s.defaultTicketSystem),
       text("defaultTicketNumber", "Ticket number", s.defaultTicketNumber),
-      text("defaultDuration", "Duration", s.defaultDuration, "90m, 2h or PT1H; the policy maximum still applies."),
+      text("defaultDuration", "Duration", s.defaultDuration, managed.maxDuration ? `90m, 2h or PT1H; at most ${managed.maxDuration}, set by your organisation.` : "90m, 2h or PT1H; the policy maximum still applies."),
     );
     const behaviour = el(
       "section",
@@ -119,7 +137,10 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
     const save = el("button", { type: "submit", class: "primary" }, "Save");
     const close = el("button", { type: "button", class: "secondary" }, "Close");
     close.addEventListener("click", () => void backend.close());
-    const form = el("form", { "aria-label": "Settings" }, tenant, defaults, behaviour, approvals, el("div", { class: "row" }, save, close), status);
+    const organisation: Node[] = [];
+    if (managed.problem) organisation.push(el("p", { class: "error managed-problem", role: "alert" }, managed.problem));
+    else if (managed.source) organisation.push(el("p", { class: "note managed" }, `Some settings are managed by your organisation (${managed.source}).`));
+    const form = el("form", { "aria-label": "Settings" }, ...organisation, tenant, defaults, behaviour, approvals, el("div", { class: "row" }, save, close), status);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const data = new FormData(form);
@@ -132,18 +153,20 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
         fail({ code: "invalidInput", message: reminders });
         return;
       }
+      // Disabled controls are not in the form's data: what the policy sets is sent back as shown.
+      const box = (name: "startAtLogin" | "autoActivateFavorites" | "keepPopupWarm" | "approvals"): boolean => (isLocked(name) ? s[name] : data.get(name) !== null);
       const next: Settings = {
-        tenantId: v.demo ? s.tenantId : str("tenantId"),
-        cloud: v.demo ? s.cloud : (str("cloud") ?? s.cloud),
+        tenantId: v.demo || isLocked("tenantId") ? s.tenantId : str("tenantId"),
+        cloud: v.demo || isLocked("cloud") ? s.cloud : (str("cloud") ?? s.cloud),
         defaultJustification: str("defaultJustification"),
         defaultTicketSystem: str("defaultTicketSystem"),
         defaultTicketNumber: str("defaultTicketNumber"),
         defaultDuration: str("defaultDuration") ?? "",
         reminders,
-        startAtLogin: data.get("startAtLogin") !== null,
-        autoActivateFavorites: data.get("autoActivateFavorites") !== null,
-        keepPopupWarm: data.get("keepPopupWarm") !== null,
-        approvals: data.get("approvals") !== null,
+        startAtLogin: box("startAtLogin"),
+        autoActivateFavorites: box("autoActivateFavorites"),
+        keepPopupWarm: box("keepPopupWarm"),
+        approvals: box("approvals"),
       };
       save.disabled = true;
       void backend.save(next).then(

@@ -204,7 +204,11 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                 output::SERVICE
             })
         }
-        Command::Mcp => crate::mcp::serve(elevate.clone()).await,
+        Command::Mcp => {
+            // The organisation may turn MCP off: refused before the server starts.
+            e.managed().check_mcp()?;
+            crate::mcp::serve(elevate.clone()).await
+        }
         Command::Completions { .. } => Ok(OK),
     }
 }

@@ -299,6 +299,8 @@ pub struct SettingsView {
     pub config_path: Option<String>,
     /// Tenant and cloud apply at the next start.
     pub restart_needed: bool,
+    /// What the organisation's policy sets (shown locked) and allows.
+    pub managed: crate::managed::ManagedView,
 }
 
 /// Events the app emits to its webviews: `view` carries a View, `error` an ErrorPayload.

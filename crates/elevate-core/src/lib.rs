@@ -11,6 +11,7 @@ pub mod favorites;
 pub mod history;
 pub mod http;
 pub mod intent;
+pub mod managed;
 pub mod model;
 pub mod notice;
 pub mod os;

@@ -451,7 +451,10 @@ async fn the_tray_tells_a_review_that_opens_and_one_about_to_close_once_even_aft
     let tray = t.shell.last_tray().expect("tray");
     assert!(tray.tooltip.contains("5 to review"), "{}", tray.tooltip);
     let menu = format!("{:?}", tray.entries);
-    assert!(menu.contains("Access reviews (5)…") && menu.contains("review:"), "{menu}");
+    assert!(
+        menu.contains("Access reviews (5)…") && menu.contains("review:"),
+        "{menu}"
+    );
     t.e.poll_reviews().await.expect("poll");
     assert_eq!(
         t.shell.notices_of(NoticeKind::ReviewOpened).len(),

@@ -47,6 +47,9 @@ pub struct Pim {
     clock: Arc<dyn Clock>,
     policies: Mutex<HashMap<String, CachedPolicy>>,
     pub policy_ttl: Duration,
+    /// The organisation's limits on every activation (maximum duration, ticket,
+    /// justification), checked with the PIM policy before sending.
+    pub managed: crate::managed::Policy,
 }
 
 impl Pim {
@@ -56,6 +59,7 @@ impl Pim {
             clock,
             policies: Mutex::new(HashMap::new()),
             policy_ttl: Duration::from_secs(30 * 60),
+            managed: crate::managed::Policy::default(),
         }
     }
 

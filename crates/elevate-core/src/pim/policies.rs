@@ -127,11 +127,17 @@ impl Pim {
         input: &crate::planner::ActivationInput,
         defaults: &crate::config::Defaults,
     ) -> Result<Plan, Error> {
+        // The organisation's maximum first, before any request (it lowers the default);
+        // its ticket and justification rules on what will be sent.
+        let label = a.label();
+        let defaults = self.managed.limit(&label, input.duration, defaults)?;
         let policy = match &a.policy {
             Some(p) => p.clone(),
             None => self.policy(a).await?,
         };
-        crate::planner::plan(a, &policy, input, defaults)
+        let plan = crate::planner::plan(a, &policy, input, &defaults)?;
+        self.managed.check_plan(&label, &plan)?;
+        Ok(plan)
     }
 
     /// Plans and activates several assignments concurrently, with a result per item.

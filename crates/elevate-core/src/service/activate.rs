@@ -241,6 +241,7 @@ impl Elevate {
         if let (Some(d), Some(max)) = (input.duration, max) {
             input.duration = Some(d.min(max));
         }
+        input.duration = input.duration.map(|d| self.managed.cap(d));
         let defaults = self.config().defaults;
         let plan = self.pim.plan(&eligible, &input, &defaults).await?;
         let out = self.pim.extend(&active, &eligible, &plan).await;

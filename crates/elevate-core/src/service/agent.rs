@@ -2,6 +2,7 @@
 //! justification the agent wrote itself (no default is filled in), only roles the config's
 //! `[mcp] allow` list names, and never a role needing an approver or a step-up sign-in unless
 //! the config opts in. Refused before anything is sent, with the rule and the setting named.
+//! The organisation's policy comes first: MCP turned off, or its own allow list.
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ impl Elevate {
                 "An AI agent must give its own justification (the configured default is not used over MCP): say why the access is needed.".into(),
             ));
         }
+        self.managed.check_mcp()?;
         input.check()?;
         let rules = self.config().mcp;
         let all = self.lookup().await?;
@@ -73,6 +75,7 @@ impl Elevate {
 
     /// An agent's deactivation: only what the allow list names.
     pub async fn deactivate_for_agent(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        self.managed.check_mcp()?;
         let all = self.lookup().await?;
         let a = resolve(&all, target, &[Status::Active])?;
         self.check_agent_allowed(&self.config().mcp.allow, &a)?;
@@ -80,6 +83,16 @@ impl Elevate {
     }
 
     fn check_agent_allowed(&self, allow: &[String], a: &Assignment) -> Result<(), Error> {
+        if !self.managed.mcp_allows(&a.name, &a.label()) {
+            return Err(refuse(
+                "managed.mcp_allow",
+                format!(
+                    "{} is not among the roles an AI agent may activate or deactivate, {}; do it yourself.",
+                    a.label(),
+                    self.managed.by_organisation()
+                ),
+            ));
+        }
         if allowed(allow, a) {
             return Ok(());
         }
@@ -101,6 +114,7 @@ impl Elevate {
         verdict: crate::approval::Verdict,
         justification: Option<&str>,
     ) -> Result<crate::approval::Decided, Error> {
+        self.managed.check_mcp()?;
         if !self.config().approvals.allow_mcp_decisions {
             return Err(Error::PolicyRefused {
                 rule: "mcp.approvals".into(),

@@ -1,6 +1,6 @@
 //! Where an `Elevate` comes from: the config file, the data directory, the environment
-//! variables, the secret store, the clock and the browser opener. `Env::from_process` is the
-//! real machine's; the demo and the tests build their own.
+//! variables, the secret store, the clock, the browser opener and the organisation's policy.
+//! `Env::from_process` is the real machine's; the demo and the tests build their own.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub struct Env {
     pub demo: bool,
     /// A long-running front end (see `Elevate::background`).
     pub background: bool,
+    /// The organisation's managed settings (`managed::load_system()` on a real machine).
+    pub policy: crate::managed::Policy,
     /// Kept alive as long as the `Elevate` (the demo's embedded tenant).
     pub keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -68,6 +70,7 @@ impl Env {
             opener: Arc::new(SystemOpener),
             demo: false,
             background: false,
+            policy: crate::managed::load_system(),
             keep_alive: None,
         })
     }

@@ -95,6 +95,8 @@ pub struct Elevate {
     _keep_alive: Option<Box<dyn std::any::Any + Send + Sync>>,
     /// Wakes the approvals poller at once (a "to approve" notice clicked, Refresh, turned on).
     approvals_wake: tokio::sync::Notify,
+    /// The organisation's managed settings; `config` is the user's own, under it.
+    managed: crate::managed::Policy,
 }
 
 impl Elevate {
@@ -113,10 +115,16 @@ impl Elevate {
         let (store, notice) = env.secret_store();
         notices.extend(notice);
         notices.extend(crate::auth::check_accounts(&env.data.0));
-        let mut resolved = config.resolve(&*env.vars)?;
-        if let Some(t) = &env.tenant {
-            resolved.tenant = t.clone();
-        }
+        // The organisation's policy beats the user's settings; a tenant or cloud it does not
+        // allow is refused here, before any request.
+        let managed = env.policy.clone();
+        notices.extend(managed.problem.clone());
+        let resolved = managed.resolve(
+            &managed.overlay(&config),
+            &*env.vars,
+            env.tenant.as_deref(),
+            env.demo,
+        )?;
         let session = crate::auth::Session::new(
             resolved,
             crate::http::Http::new()?,
@@ -127,6 +135,7 @@ impl Elevate {
         let mut pim = Pim::new(Arc::new(session), env.clock.clone());
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
+        pim.managed = managed.clone();
         let history = crate::history::History::new(&env.data.0, store.clone());
         if let Err(e) = history.records() {
             if history.path().exists() {
@@ -156,6 +165,7 @@ impl Elevate {
             background: env.background,
             _keep_alive: env.keep_alive,
             approvals_wake: tokio::sync::Notify::new(),
+            managed,
         });
         for n in notices {
             elevate.warn(n);
@@ -188,8 +198,19 @@ impl Elevate {
         &*self.store
     }
 
+    /// The effective configuration: the user's settings overlaid by the organisation's.
     pub fn config(&self) -> Config {
+        self.managed.overlay(&lock(&self.config))
+    }
+
+    /// The user's own settings, as in the file.
+    pub fn user_config(&self) -> Config {
         lock(&self.config).clone()
+    }
+
+    /// The organisation's managed settings (every check a front end needs is on it).
+    pub fn managed(&self) -> &crate::managed::Policy {
+        &self.managed
     }
 
     pub fn config_path(&self) -> Option<&std::path::Path> {

@@ -1,5 +1,7 @@
 //! The settings: what the settings window shows, and saving them (checked first, nothing
-//! changes on error; reminders apply at once, tenant and cloud at the next start).
+//! changes on error; reminders apply at once, tenant and cloud at the next start). What the
+//! organisation's policy fixes is shown locked and refused on save; the file keeps the
+//! user's own values under it.
 
 use super::{lock, Elevate};
 use crate::app::{Settings, SettingsView};
@@ -35,19 +37,25 @@ impl Elevate {
             demo: self.demo,
             config_path: self.config_path.as_ref().map(|p| p.display().to_string()),
             restart_needed,
+            managed: self.managed.view(),
         }
     }
 
     /// Checks, writes, then applies the settings.
     pub fn save_settings(&self, settings: &Settings) -> Result<Saved, Error> {
         let before = self.config();
-        let mut after = before.clone();
-        settings.apply(&mut after)?;
+        self.managed
+            .check_settings(&Settings::from_config(&before), settings)?;
+        let mine = self.user_config();
+        let mut written = mine.clone();
+        settings.apply(&mut written)?;
+        self.managed.keep_user_values(&mine, &mut written);
         if let Some(path) = &self.config_path {
-            after.save(path)?;
+            written.save(path)?;
         }
+        let after = self.managed.overlay(&written);
         lock(&self.scheduler).set_leads(&after.reminders, self.clock.now());
-        *lock(&self.config) = after.clone();
+        *lock(&self.config) = written;
         if after.approvals.enabled != before.approvals.enabled {
             if !self.approvals_enabled() {
                 lock(&self.live).approvals = Default::default();

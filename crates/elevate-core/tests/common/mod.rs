@@ -91,6 +91,7 @@ pub fn sim_env(
         }),
         demo: false,
         background,
+        policy: Default::default(),
         keep_alive: None,
     }
 }
