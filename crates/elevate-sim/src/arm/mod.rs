@@ -9,7 +9,8 @@
 //! remove of eligibilities and active assignments); outside Microsoft.Authorization,
 //! `subscriptions` (`GET /subscriptions`) and `activity` (the Activity Log: the events the
 //! schedule request PUTs leave, and reading them back, its `$filter` in `activity_filter`);
-//! `reviews` (access reviews assigned to me, api-version 2021-12-01-preview).
+//! `reviews` (access reviews assigned to me, api-version 2021-12-01-preview); `scopes` (the
+//! child scopes of a management group, subscription or resource group, for a scope picker).
 
 mod activity;
 mod activity_filter;
@@ -22,6 +23,7 @@ mod render;
 mod requests;
 mod reviews;
 mod route;
+mod scopes;
 mod subscriptions;
 
 pub use common::Ctx;
@@ -69,6 +71,7 @@ fn handle_inner(route: &Route, ctx: &mut Ctx) -> Result<Resp, Resp> {
         }
         Route::EligibilityRequestGet { name, .. } => admin::get_eligibility(ctx, &me, name),
         Route::Subscriptions => subscriptions::list(ctx, &me),
+        Route::ChildScopes(l) => scopes::handle(ctx, &me, l),
         Route::ActivityLog { subscription } => activity::list_events(ctx, &me, subscription),
         Route::AccessReview(r) => reviews::handle(ctx, &me, r),
         Route::Batch => Ok(Resp::arm_error(

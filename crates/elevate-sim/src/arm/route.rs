@@ -104,6 +104,8 @@ pub enum Route {
     },
     /// `GET /subscriptions`: the subscriptions the caller has a role at, under or above.
     Subscriptions,
+    /// A management group's descendants, a subscription's resource groups, resources.
+    ChildScopes(super::scopes::Listing),
     /// `GET /subscriptions/{sub}/providers/microsoft.insights/eventtypes/management/values`.
     ActivityLog {
         subscription: String,
@@ -137,6 +139,7 @@ impl Route {
             Route::EligibilityRequestPut { .. } => "arm.roleEligibilityScheduleRequests.put",
             Route::EligibilityRequestGet { .. } => "arm.roleEligibilityScheduleRequests.get",
             Route::Subscriptions => "arm.subscriptions",
+            Route::ChildScopes(_) => "arm.childScopes",
             Route::ActivityLog { .. } => "arm.activityLog",
         }
     }
@@ -151,6 +154,10 @@ impl Route {
             Route::Batch => BATCH_VERSIONS,
             Route::AccessReview(_) => super::reviews::REVIEW_VERSIONS,
             Route::Subscriptions => SUBSCRIPTION_VERSIONS,
+            Route::ChildScopes(super::scopes::Listing::Descendants { .. }) => {
+                super::scopes::DESCENDANT_VERSIONS
+            }
+            Route::ChildScopes(_) => super::scopes::RESOURCE_VERSIONS,
             Route::ActivityLog { .. } => ACTIVITY_LOG_VERSIONS,
             _ => API_VERSIONS,
         }
@@ -249,6 +256,9 @@ fn monitor_or_subscriptions(method: &str, path: &str) -> Result<Option<Route>, R
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     let r = match l.as_slice() {
         ["subscriptions"] => Route::Subscriptions,
+        _ if super::scopes::route(path).is_some() => {
+            Route::ChildScopes(super::scopes::route(path).expect("matched above"))
+        }
         ["subscriptions", _, "providers", "microsoft.insights", "eventtypes", "management", "values"] => {
             Route::ActivityLog {
                 subscription: segs[1].to_string(),
@@ -297,7 +307,8 @@ pub fn authorize(token: Result<TokenInfo, &'static str>) -> Result<TokenInfo, Re
     ) {
         return Err(Resp::arm_error(401, "InvalidAuthenticationTokenAudience", "The access token has been obtained for wrong audience or resource. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'."));
     }
-    if !info.scopes.iter().any(|s| s == "user_impersonation") {
+    // An application's token has no scopes: Azure RBAC decides what it may do.
+    if !info.app_only && !info.scopes.iter().any(|s| s == "user_impersonation") {
         return Err(Resp::arm_error(
             403,
             "AuthorizationFailed",

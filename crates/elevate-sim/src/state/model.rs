@@ -61,6 +61,26 @@ impl Target {
     }
 }
 
+impl Target {
+    /// An Azure role at a strictly narrower scope under this one (a management group
+    /// contains every subscription here), for activation at a child scope.
+    pub fn contains(&self, other: &Target) -> bool {
+        match (self, other) {
+            (Target::Azure { scope: s, role: a }, Target::Azure { scope: t, role: b }) => {
+                let (s, t) = (
+                    s.trim_end_matches('/').to_ascii_lowercase(),
+                    t.trim_end_matches('/').to_ascii_lowercase(),
+                );
+                a.eq_ignore_ascii_case(b)
+                    && s != t
+                    && (t.starts_with(&format!("{s}/"))
+                        || (s.contains("/managementgroups/") && t.starts_with("/subscriptions/")))
+            }
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Eligibility {
     pub id: String,

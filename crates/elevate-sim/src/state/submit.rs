@@ -79,11 +79,30 @@ impl Tenant {
         now: Time,
     ) -> Result<Request, PimError> {
         let start = sub.start.map(|s| s.max(now)).unwrap_or(now);
+        // The eligibility itself, else (Azure) one at an ancestor scope: ARM activates a role
+        // eligible at a management group or subscription at a child scope too.
+        let usable = |e: &&super::model::Eligibility| e.end.is_none_or(|end| end > start);
         let eligibility = self
             .eligibilities_of(&caller.user, target.plane())
-            .find(|e| e.target.same(&target) && e.end.is_none_or(|end| end > start))
+            .filter(usable)
+            .find(|e| e.target.same(&target))
+            .or_else(|| {
+                self.eligibilities_of(&caller.user, target.plane())
+                    .filter(usable)
+                    .filter(|e| e.target.contains(&target))
+                    .max_by_key(|e| match &e.target {
+                        Target::Azure { scope, .. } => scope.len(),
+                        _ => 0,
+                    })
+            })
             .cloned()
             .ok_or_else(|| PimError::rules(&["EligibilityRule"]))?;
+        // At a child scope, the eligibility's policy governs.
+        let policy = if eligibility.target.same(&target) {
+            policy
+        } else {
+            self.policy_for(&eligibility.target)
+        };
         if let Some(claim) = &policy.auth_context {
             if !caller.acrs.iter().any(|a| a == claim) {
                 // As observed on ARM: this JSON, URL-component encoded, after `&claims=` [OBS].
