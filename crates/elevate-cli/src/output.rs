@@ -98,6 +98,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Eligible => "eligible",
         Status::Active => "active",
         Status::PendingApproval => "pending",
+        Status::Scheduled => "scheduled",
     }
 }
 
@@ -147,6 +148,15 @@ pub fn table(items: &[&Assignment], now: DateTime<Utc>) -> String {
             let when = match a.status {
                 Status::Active => time_left(a.end_date_time, now),
                 Status::PendingApproval => "waiting for approval".into(),
+                Status::Scheduled => a
+                    .start_date_time
+                    .map(|s| {
+                        format!(
+                            "starts {}",
+                            s.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                        )
+                    })
+                    .unwrap_or_else(|| "scheduled".into()),
                 Status::Eligible => a
                     .end_date_time
                     .map(|e| format!("eligible until {}", e.format("%Y-%m-%d")))

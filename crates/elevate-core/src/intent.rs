@@ -27,6 +27,10 @@ pub enum Intent {
     Approve(String),
     /// Deny a request waiting for me (by approval key).
     Deny(String),
+    /// Activate a bundle (by name) with what it saved.
+    ActivateBundle(String),
+    /// Deactivate every active member of a bundle (by name).
+    DeactivateBundle(String),
 }
 
 /// The prefixes of intents that carry an argument, and the plain ones.
@@ -39,6 +43,8 @@ const SWITCH: &str = "switch:";
 const INFO: &str = "info:";
 const APPROVE: &str = "approve:";
 const DENY: &str = "deny:";
+const BUNDLE: &str = "bundle:";
+const BUNDLE_OFF: &str = "bundle-off:";
 
 impl Intent {
     /// The id a menu entry or a notification action carries.
@@ -61,6 +67,8 @@ impl Intent {
             Intent::Dismiss => "dismiss".into(),
             Intent::Approve(k) => format!("{APPROVE}{k}"),
             Intent::Deny(k) => format!("{DENY}{k}"),
+            Intent::ActivateBundle(n) => format!("{BUNDLE}{n}"),
+            Intent::DeactivateBundle(n) => format!("{BUNDLE_OFF}{n}"),
         }
     }
 
@@ -95,6 +103,8 @@ impl Intent {
             INFO => Intent::Info(arg),
             APPROVE => Intent::Approve(arg),
             DENY => Intent::Deny(arg),
+            BUNDLE => Intent::ActivateBundle(arg),
+            BUNDLE_OFF => Intent::DeactivateBundle(arg),
             _ => return None,
         })
     }
@@ -137,6 +147,8 @@ mod tests {
             Intent::Info(key.into()),
             Intent::Approve(key.into()),
             Intent::Deny(key.into()),
+            Intent::ActivateBundle("Incident: response".into()),
+            Intent::DeactivateBundle("Incident: response".into()),
             Intent::Dismiss,
         ]
     }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod approval;
 pub mod auth;
+pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod favorites;
@@ -27,6 +28,7 @@ pub mod scheduler;
 pub mod secret;
 pub mod service;
 pub mod shell;
+pub mod start;
 pub mod store;
 pub mod tray_model;
 

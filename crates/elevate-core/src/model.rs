@@ -71,6 +71,8 @@ pub enum Status {
     Eligible,
     Active,
     PendingApproval,
+    /// Granted for a later start (`startDateTime` in the future): not access yet; cancellable.
+    Scheduled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

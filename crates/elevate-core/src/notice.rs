@@ -42,6 +42,12 @@ pub enum NoticeKind {
     ReviewOpened,
     /// An access review with decisions waiting for me ends within a day.
     ReviewClosing,
+    /// A scheduled activation starts within a reminder lead time.
+    Starting,
+    /// A scheduled activation's start came.
+    Started,
+    /// What activating or deactivating a bundle did, member by member.
+    Bundle,
 }
 
 /// What a notification offers besides opening the popup on a click.

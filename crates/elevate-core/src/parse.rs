@@ -260,6 +260,87 @@ pub fn pending_azure(item: &Value) -> Option<Assignment> {
     Some(a)
 }
 
+/// Whether a request status is one a granted activation with a later start can carry (the
+/// contract lists `Granted`; `Accepted`, `ScheduleCreated` and the pending-schedule states
+/// are tolerated, and `Provisioned` too: a service may provision the schedule at once).
+fn may_be_scheduled(status: &str) -> bool {
+    matches!(
+        status.to_ascii_lowercase().as_str(),
+        "granted"
+            | "accepted"
+            | "adminapproved"
+            | "schedulecreated"
+            | "pendingschedulecreation"
+            | "pendingprovisioning"
+            | "provisioned"
+    )
+}
+
+/// A Graph self-activation granted for a start after `now`, as a scheduled assignment.
+pub fn scheduled_graph(
+    item: &Value,
+    plane: Plane,
+    names: &dyn Fn(&str) -> Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Assignment> {
+    if !item["action"]
+        .as_str()
+        .is_some_and(|a| a.eq_ignore_ascii_case("selfActivate"))
+        || !may_be_scheduled(item["status"].as_str()?)
+    {
+        return None;
+    }
+    let start = time(&item["scheduleInfo"]["startDateTime"]).filter(|s| *s > now)?;
+    let mut a = match plane {
+        Plane::EntraRole => entra(item, false)?,
+        Plane::Group => group(item, false)?,
+        Plane::AzureResource => return None,
+    };
+    if let Some(n) = names(&a.id) {
+        a.name = n.clone();
+        if plane == Plane::Group {
+            a.scope.display_name = n;
+        }
+    }
+    a.status = Status::Scheduled;
+    a.request_id = s(&item["id"]);
+    a.start_date_time = Some(start);
+    a.end_date_time = scheduled_end(start, &item["scheduleInfo"]["expiration"]);
+    Some(a)
+}
+
+/// An ARM self-activation granted for a start after `now`.
+pub fn scheduled_azure(item: &Value, now: chrono::DateTime<chrono::Utc>) -> Option<Assignment> {
+    let p = &item["properties"];
+    if !p["requestType"]
+        .as_str()
+        .is_some_and(|a| a.eq_ignore_ascii_case("SelfActivate"))
+        || !may_be_scheduled(p["status"].as_str()?)
+    {
+        return None;
+    }
+    let start = time(&p["scheduleInfo"]["startDateTime"]).filter(|s| *s > now)?;
+    let mut a = azure(item, false)?;
+    a.status = Status::Scheduled;
+    a.request_id = s(&item["name"]);
+    a.start_date_time = Some(start);
+    a.end_date_time = scheduled_end(start, &p["scheduleInfo"]["expiration"]);
+    Some(a)
+}
+
+/// The end a scheduled request asks for: its `endDateTime`, else start + duration.
+fn scheduled_end(
+    start: chrono::DateTime<chrono::Utc>,
+    exp: &Value,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    time(&exp["endDateTime"]).or_else(|| {
+        exp["duration"]
+            .as_str()
+            .and_then(|d| crate::policy::parse_duration(d).ok())
+            .map(|d| start + d)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

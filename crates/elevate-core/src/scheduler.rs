@@ -2,6 +2,8 @@
 //! after the machine resumes or the clock jumps): a reminder that was slept through fires on
 //! wake, saying it is late or that access already ended, and none fires twice. The schedule
 //! follows every refresh, so activations made elsewhere (the portal) get reminders too.
+//! Scheduled activations (a later start) are reminded the same lead times before they start,
+//! and once when they start.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +30,20 @@ pub enum Due {
     },
     /// The activation ended (noticed at or after its end).
     Expired { key: String, label: String },
+    /// A scheduled activation starts in `minutes_left`.
+    Starting {
+        key: String,
+        label: String,
+        minutes_left: i64,
+        lead_minutes: i64,
+        late: bool,
+    },
+    /// A scheduled activation's start came: it is (becoming) active.
+    Started { key: String, label: String },
 }
+
+/// The `fired` marker of "started" (lead times are positive, start leads negative).
+const STARTED: i64 = i64::MIN;
 
 #[derive(Debug, Clone)]
 struct Tracked {
@@ -41,6 +56,8 @@ pub struct Scheduler {
     /// Lead times in minutes, largest first.
     leads: Vec<i64>,
     tracked: HashMap<String, Tracked>,
+    /// Scheduled activations by key: `end` is their start.
+    starting: HashMap<String, Tracked>,
     /// (key, end, lead) already reminded; (key, end, 0) for "expired".
     fired: HashSet<(String, i64, i64)>,
 }
@@ -95,6 +112,31 @@ impl Scheduler {
             }
         }
         let mut out = vec![];
+        let mut starting = HashMap::new();
+        for a in assignments {
+            if let (Status::Scheduled, Some(start)) = (a.status, a.start_date_time) {
+                starting.insert(
+                    a.key.clone(),
+                    Tracked {
+                        label: a.label(),
+                        end: start,
+                    },
+                );
+            }
+        }
+        // A scheduled one now active has started; one gone before its start was cancelled.
+        for (key, t) in &self.starting {
+            if !starting.contains_key(key)
+                && seen.contains_key(key)
+                && self.fired.insert((key.clone(), t.end.timestamp(), STARTED))
+            {
+                out.push(Due::Started {
+                    key: key.clone(),
+                    label: t.label.clone(),
+                });
+            }
+        }
+        self.starting = starting;
         for (key, t) in &self.tracked {
             if !seen.contains_key(key)
                 && t.end <= now + Duration::seconds(ON_TIME)
@@ -161,7 +203,61 @@ impl Scheduler {
         for key in expired {
             self.tracked.remove(&key);
         }
+        out.extend(self.due_starts(now));
         out.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        out
+    }
+}
+
+impl Scheduler {
+    /// Start reminders: the most urgent lead passed before a scheduled start (late after a
+    /// sleep), and "started" once the start has come.
+    fn due_starts(&mut self, now: DateTime<Utc>) -> Vec<Due> {
+        let mut out = vec![];
+        let mut started = vec![];
+        for (key, t) in &self.starting {
+            let ts = t.end.timestamp();
+            if now >= t.end {
+                if self.fired.insert((key.clone(), ts, STARTED)) {
+                    out.push(Due::Started {
+                        key: key.clone(),
+                        label: t.label.clone(),
+                    });
+                }
+                started.push(key.clone());
+                continue;
+            }
+            let passed: Vec<i64> = self
+                .leads
+                .iter()
+                .copied()
+                .filter(|lead| now >= t.end - Duration::minutes(*lead))
+                .collect();
+            let Some(&most_urgent) = passed.last() else {
+                continue;
+            };
+            let fresh = passed
+                .iter()
+                .filter(|l| !self.fired.contains(&(key.clone(), ts, -**l)))
+                .count();
+            if fresh == 0 {
+                continue;
+            }
+            for l in &passed {
+                self.fired.insert((key.clone(), ts, -*l));
+            }
+            let deadline = t.end - Duration::minutes(most_urgent);
+            out.push(Due::Starting {
+                key: key.clone(),
+                label: t.label.clone(),
+                minutes_left: (t.end - now).num_minutes().max(0),
+                lead_minutes: most_urgent,
+                late: fresh > 1 || (now - deadline).num_seconds() > ON_TIME,
+            });
+        }
+        for key in started {
+            self.starting.remove(&key);
+        }
         out
     }
 }

@@ -19,6 +19,8 @@ pub(super) const GROUP_REQUESTS: &str =
 pub(super) const ROLE_EXPAND: &str = "$expand=roleDefinition($select=id,displayName)";
 pub(super) const GROUP_EXPAND: &str = "$expand=group($select=id,displayName)";
 pub(super) const PENDING: &str = "$filter=status%20eq%20'PendingApproval'";
+/// Requests granted (for a later start, when their start is after now: "scheduled").
+pub(super) const GRANTED: &str = "$filter=status%20eq%20'Granted'";
 
 pub(super) fn policy_key(a: &Assignment) -> String {
     match a.plane {

@@ -63,9 +63,17 @@ impl Pim {
                 "{GROUP_REQUESTS}/filterByCurrentUser(on='principal')?{PENDING}&{GROUP_EXPAND}"
             ),
         ];
+        // Activations granted for a later start ("scheduled"), after the lists above.
+        let granted_at = urls.len() + usize::from(need_entra_policies);
         if need_entra_policies {
             urls.push("/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'/'%20and%20scopeType%20eq%20'DirectoryRole'&$expand=policy($expand=rules)".into());
         }
+        urls.push(format!(
+            "{ENTRA_REQUESTS}/filterByCurrentUser(on='principal')?{GRANTED}&{ROLE_EXPAND}"
+        ));
+        urls.push(format!(
+            "{GROUP_REQUESTS}/filterByCurrentUser(on='principal')?{GRANTED}&{GROUP_EXPAND}"
+        ));
         let results = match self.batch(&urls, &token).await {
             Ok(r) => r,
             Err(e) => {
@@ -117,6 +125,17 @@ impl Pim {
         if let Ok(items) = &lists[5] {
             group.extend(items.iter().filter_map(|v| {
                 parse::pending_graph(v, Plane::Group, &|id| group_names.get(id).cloned())
+            }));
+        }
+        let now = self.clock.now();
+        if let Some(Ok(items)) = lists.get(granted_at) {
+            entra.extend(items.iter().filter_map(|v| {
+                parse::scheduled_graph(v, Plane::EntraRole, &|id| role_names.get(id).cloned(), now)
+            }));
+        }
+        if let Some(Ok(items)) = lists.get(granted_at + 1) {
+            group.extend(items.iter().filter_map(|v| {
+                parse::scheduled_graph(v, Plane::Group, &|id| group_names.get(id).cloned(), now)
             }));
         }
         if need_entra_policies {
@@ -261,6 +280,8 @@ impl Pim {
         }
         if let Ok(p) = p {
             out.extend(p.iter().filter_map(parse::pending_azure));
+            let now = self.clock.now();
+            out.extend(p.iter().filter_map(|v| parse::scheduled_azure(v, now)));
         }
         (out, failures)
     }

@@ -19,6 +19,7 @@ mod posture;
 pub mod posture_parse;
 mod requests;
 mod reviews;
+mod scopes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

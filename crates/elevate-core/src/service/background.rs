@@ -77,6 +77,28 @@ pub(crate) fn due_notice(due: &Due) -> Notice {
             "Activate it again from Elevate when you need it.",
         )
         .on(Some(key)),
+        Due::Starting {
+            key,
+            label,
+            minutes_left,
+            late,
+            ..
+        } => Notice::new(
+            NoticeKind::Starting,
+            format!("{label} starts in {} min", (*minutes_left).max(1)),
+            if *late {
+                "This reminder is late (the computer was asleep). Cancel it from the tray if it is no longer needed."
+            } else {
+                "The scheduled activation starts then. Cancel it from the tray if it is no longer needed."
+            },
+        )
+        .on(Some(key)),
+        Due::Started { key, label } => Notice::new(
+            NoticeKind::Started,
+            format!("{label} has started"),
+            "The scheduled activation is active now.",
+        )
+        .on(Some(key)),
     }
 }
 

@@ -45,6 +45,8 @@ impl Elevate {
             Intent::SignIn => self.sign_in().await.map(|_| ()),
             Intent::SignInAnother => self.add_account().await,
             Intent::SignOut => self.sign_out().await.map(|_| ()),
+            Intent::ActivateBundle(name) => self.bundle_from_tray(name, true).await,
+            Intent::DeactivateBundle(name) => self.bundle_from_tray(name, false).await,
             Intent::Settings | Intent::Quit | Intent::Info(_) | Intent::Dismiss => Ok(()),
         };
         if let Err(e) = done {

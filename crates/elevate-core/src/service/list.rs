@@ -66,7 +66,7 @@ impl Elevate {
             (
                 match a.status {
                     Status::Active => 0,
-                    Status::PendingApproval => 1,
+                    Status::PendingApproval | Status::Scheduled => 1,
                     Status::Eligible => 2,
                 },
                 a.plane,

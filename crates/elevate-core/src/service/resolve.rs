@@ -34,6 +34,7 @@ fn status_word(s: Status) -> &'static str {
         Status::Eligible => "eligible",
         Status::Active => "active",
         Status::PendingApproval => "pending",
+        Status::Scheduled => "scheduled",
     }
 }
 
@@ -58,7 +59,7 @@ pub fn resolve(
         Target::Request(id) => all
             .iter()
             .find(|a| {
-                a.status == Status::PendingApproval
+                matches!(a.status, Status::PendingApproval | Status::Scheduled)
                     && a.request_id.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(id))
             })
             .cloned()
