@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod config;
 pub mod error;
 pub mod favorites;
+pub mod frecency;
 pub mod history;
 pub mod http;
 pub mod intent;
@@ -30,6 +31,7 @@ pub mod service;
 pub mod shell;
 pub mod start;
 pub mod store;
+pub mod tier;
 pub mod tray_model;
 
 pub use error::Error;
