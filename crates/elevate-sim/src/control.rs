@@ -43,6 +43,31 @@ pub fn handle(sim: &Sim, req: &Req) -> Resp {
             ok(json!({"reset": true}))
         }
         ("GET", ["clock"]) => ok(json!({"now": fmt_time(inner.tenant.now())})),
+        // The `az` stand-in's sign-in: a person's token from Azure CLI's client.
+        ("POST", ["az", "token"]) => {
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            let user = body["user"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| inner.tenant.settings.auto_sign_in.clone())
+                .unwrap_or_else(|| inner.tenant.scenario.default_user.clone());
+            let resource = body["resource"].as_str().unwrap_or_default().to_string();
+            let inner = &mut *inner;
+            match inner.auth.az_token(&inner.tenant, &user, &resource) {
+                Ok(v) => ok(v),
+                Err(r) => r,
+            }
+        }
+        // Where the managed identity endpoints are and App Service's header value.
+        ("GET", ["identity"]) => {
+            let base = sim.base().to_string();
+            ok(json!({
+                "imdsEndpoint": format!("{base}/metadata/identity/oauth2/token"),
+                "identityEndpoint": format!("{base}/msi/token"),
+                "identityHeader": inner.auth.identity_header,
+                "claimsSeen": inner.auth.claims_seen,
+            }))
+        }
         ("POST", ["clock"]) => {
             let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
                 return bad("expected JSON {\"set\": time} or {\"advance\": \"PT10M\" | seconds}");

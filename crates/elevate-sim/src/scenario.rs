@@ -43,6 +43,65 @@ pub struct Scenario {
     /// Access review series and their current instance (`scenario/reviews.rs`).
     #[serde(default)]
     pub access_reviews: Vec<AccessReviewSeed>,
+    /// Confidential apps that sign in as themselves (client credentials): automation.
+    #[serde(default)]
+    pub app_registrations: Vec<AppRegistration>,
+    /// Managed identities the IMDS and App Service endpoints give tokens for.
+    #[serde(default)]
+    pub managed_identities: Vec<ManagedIdentity>,
+}
+
+impl Scenario {
+    /// `oid` is an application's service principal (an app registration or a managed
+    /// identity): its app roles, checked where delegated scopes are, decide what it may read.
+    pub fn is_application(&self, oid: &str) -> bool {
+        self.app_registrations
+            .iter()
+            .any(|a| a.object_id.eq_ignore_ascii_case(oid))
+            || self
+                .managed_identities
+                .iter()
+                .any(|m| m.object_id.eq_ignore_ascii_case(oid))
+    }
+}
+
+/// An app registration with its service principal, credentials and granted app roles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppRegistration {
+    pub app_id: String,
+    pub display_name: String,
+    /// The service principal's object id (`oid` of its tokens).
+    pub object_id: String,
+    /// Client secret values (what `client_secret` must be).
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Certificates (PEM, public part only) whose keys may sign client assertions; each
+    /// with its SHA-1 thumbprint in hex as the portal shows it (checked at load).
+    #[serde(default)]
+    pub certificates: Vec<AppCertificate>,
+    /// Application permissions an administrator granted (the `roles` claim), for Graph.
+    #[serde(default)]
+    pub graph_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppCertificate {
+    pub thumbprint: String,
+    pub pem: String,
+}
+
+/// A managed identity: system-assigned (one per machine) or user-assigned (by client id).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManagedIdentity {
+    pub client_id: String,
+    pub object_id: String,
+    pub display_name: String,
+    pub system_assigned: bool,
+    #[serde(default)]
+    pub graph_roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -67,6 +67,13 @@ pub(super) fn put(ctx: &mut Ctx, scope: &str, name: &str) -> Result<Resp, Resp> 
     let request_type = field(field(&body, "properties"), "requestType")
         .as_str()
         .unwrap_or_default();
+    if ctx.token.app_only && request_type.to_ascii_lowercase().starts_with("self") {
+        return Err(Resp::arm_error(
+            400,
+            "InvalidRequestContent",
+            &format!("The requestType '{request_type}' acts for the signed-in user; an application token (app-only) has no user to act for."),
+        ));
+    }
     if is_admin_action(request_type) {
         return super::admin::put(ctx, scope, name, AdminLevel::Assignment);
     }

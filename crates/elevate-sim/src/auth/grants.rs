@@ -57,6 +57,11 @@ pub struct Auth {
     pub devices: Vec<DeviceCode>,
     /// Every code, access, refresh and ID token issued (newest last), for leak checks.
     pub issued: Vec<String>,
+    /// The `claims` parameters token requests carried (newest last): tests see a claims
+    /// challenge answered.
+    pub claims_seen: Vec<String>,
+    /// What App Service's `X-IDENTITY-HEADER` must be (`IDENTITY_HEADER`).
+    pub identity_header: String,
 }
 
 impl Auth {
@@ -77,6 +82,8 @@ impl Default for Auth {
             refresh: HashMap::new(),
             devices: vec![],
             issued: vec![],
+            claims_seen: vec![],
+            identity_header: uuid::Uuid::new_v4().to_string(),
         }
     }
 }

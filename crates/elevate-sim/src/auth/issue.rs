@@ -24,6 +24,11 @@ pub struct TokenInfo {
     pub mfa: bool,
     pub acrs: Vec<String>,
     pub expires: i64,
+    /// When it was issued (`iat`): Continuous Access Evaluation's `nbf` challenge compares it.
+    pub issued: i64,
+    /// An application's token (client credentials, managed identity): no user, no `scp`;
+    /// its granted app roles (`roles`) stand where delegated scopes would.
+    pub app_only: bool,
 }
 
 impl Auth {
@@ -38,7 +43,7 @@ impl Auth {
         n
     }
 
-    fn sign(&self, claims: &Value) -> String {
+    pub(super) fn sign(&self, claims: &Value) -> String {
         let header = B64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = B64.encode(serde_json::to_vec(claims).unwrap_or_default());
         let input = format!("{header}.{payload}");
@@ -75,19 +80,26 @@ impl Auth {
                 })
                 .unwrap_or_default()
         };
+        let app_only = claims["idtyp"].as_str() == Some("app");
         Ok(TokenInfo {
             user: claims["oid"].as_str().unwrap_or_default().to_string(),
             audience: claims["aud"].as_str().unwrap_or_default().to_string(),
-            scopes: claims["scp"]
-                .as_str()
-                .unwrap_or_default()
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            scopes: if app_only {
+                list(&claims["roles"])
+            } else {
+                claims["scp"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            },
             mfa: list(&claims["amr"]).iter().any(|a| a == "mfa"),
             acrs: list(&claims["acrs"]),
             expires: exp,
+            issued: claims["iat"].as_i64().unwrap_or(0),
+            app_only,
         })
     }
 

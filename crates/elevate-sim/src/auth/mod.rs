@@ -4,8 +4,12 @@
 //!
 //! This module owns the public surface; the parts live in `scopes` (resources and scopes),
 //! `grants` (the [`Auth`] store), `common` (shared helpers), `issue` (minting and checking
-//! tokens), `authorize`, `token` and `device` (the endpoints).
+//! tokens), `authorize`, `token` and `device` (the endpoints), `apps` (client credentials,
+//! managed identity endpoints, the `az` stand-in's tokens) and `assertion` (client assertions
+//! verified against the app's certificates).
 
+mod apps;
+mod assertion;
 mod authorize;
 mod common;
 mod device;
@@ -14,6 +18,8 @@ mod issue;
 mod scopes;
 mod token;
 
+pub use apps::AZ_CLIENT;
+pub use assertion::{pem_certificate, rsa_public_key};
 pub use common::oauth_error;
 pub use grants::{Auth, DeviceCode, DeviceStatus};
 pub use issue::TokenInfo;

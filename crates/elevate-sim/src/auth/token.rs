@@ -1,5 +1,6 @@
 //! `/token`: redeeming an authorization code, refreshing (with rotation and claims
-//! challenges), and handing device-code polls to the device flow.
+//! challenges), and handing device-code polls to the device flow and client-credentials
+//! grants to `apps`.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -15,6 +16,12 @@ impl Auth {
     pub fn token(&mut self, tenant: &Tenant, req: &Req) -> Resp {
         let form = req.form();
         let p = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        if p("grant_type") == Some("client_credentials") {
+            return self.client_credentials(tenant, req);
+        }
+        if let Some(c) = p("claims") {
+            self.claims_seen.push(c.to_string());
+        }
         if p("client_secret").is_some() || p("client_assertion").is_some() {
             return oauth_error(401, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
         }

@@ -10,6 +10,20 @@ use crate::state::{Action, Caller, PimError, Request, Submission};
 use crate::time::{parse_duration, parse_time};
 
 /// Parses the common request body parts (schedule, justification, ticket).
+/// Self-service actions (`selfActivate`...) act for the signed-in user: an application's
+/// token (app-only) has none, and is refused.
+pub(super) fn refuse_app_only(t: &TokenInfo, body: &Value) -> Result<(), Resp> {
+    let action = body["action"].as_str().unwrap_or_default();
+    if t.app_only && action.to_ascii_lowercase().starts_with("self") {
+        return Err(Resp::graph_error(
+            403,
+            "Forbidden",
+            &format!("The action '{action}' acts for the signed-in user; an application token (app-only) has no user to act for."),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn submission(body: &Value) -> Result<Submission, Resp> {
     let bad = |m: &str| Resp::graph_error(400, "BadRequest", m);
     let mut sub = Submission {

@@ -140,6 +140,7 @@ pub(super) fn create_request(ctx: &mut Ctx) -> Result<Resp, Resp> {
     if is_admin_action(body["action"].as_str().unwrap_or_default()) {
         return super::admin::entra_create(ctx, AdminLevel::Assignment);
     }
+    super::requests::refuse_app_only(ctx.token, &body)?;
     let mut sub = submission(&body)?;
     let role = body["roleDefinitionId"].as_str().unwrap_or_default();
     let scope = body["directoryScopeId"]
