@@ -20,6 +20,11 @@ impl Session {
         resource: Resource,
         extra: &[&str],
     ) -> Result<Secret, Error> {
+        if self.credential.is_some() {
+            // Azure CLI, client credentials and managed identities have no incremental
+            // consent: the token carries what was granted (app roles for an application).
+            return self.token(resource, None).await;
+        }
         let prefix = match resource {
             Resource::Graph => self.cfg.endpoints.graph_resource.clone(),
             Resource::Arm => self.cfg.endpoints.arm_resource.clone(),

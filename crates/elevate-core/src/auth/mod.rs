@@ -2,23 +2,39 @@
 //! on 127.0.0.1, `state` checked, single use, time-out) and device code. One refresh token per
 //! client, redeemed per resource (Graph, ARM); access tokens cached in memory and refreshed
 //! early under a double-checked lock; the newest refresh token always stored. Step-up: sign
-//! in again with a `claims` challenge merged with the `cp1` capability.
+//! in again with a `claims` challenge merged with the `cp1` capability. Other credentials
+//! (Azure CLI, client secret or certificate, managed identity) are `credential` and its
+//! modules; the session asks them for one token per resource.
 
 mod accounts;
+mod azure_cli;
+mod certificate;
+mod client_credentials;
+mod credential;
 mod feature;
 mod loopback;
+mod managed_identity;
 mod oauth;
 mod opener;
 mod session;
 mod signin;
 mod types;
+mod via_credential;
 
 pub use accounts::{check_accounts, load_accounts};
+pub use azure_cli::{explain_az_error, parse_az_output, AzureCli, AZ_TIMEOUT};
+pub use certificate::{pem_blocks, Certificate};
+pub use client_credentials::{explain_token_error, ClientCertificate, ClientSecret};
+pub use credential::{resource_uri, AccessToken, AuthMethod, Credential};
 pub use loopback::redirect_query;
-pub use oauth::{acrs_claims, merge_claims, scopes, EntraTokenError};
+pub use managed_identity::{
+    parse_mi_token, ManagedIdentity, Source as ManagedIdentitySource, IMDS_TOKEN_URL,
+};
+pub use oauth::{acrs_claims, merge_challenges, merge_claims, scopes, EntraTokenError};
 pub use opener::{Opener, SystemOpener};
 pub use session::Session;
 pub use types::{DeviceCodePrompt, Identity, Resource};
+pub use via_credential::SignInSummary;
 
 #[cfg(test)]
 mod tests {

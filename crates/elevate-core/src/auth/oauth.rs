@@ -3,11 +3,11 @@
 //! token errors in plain words.
 
 use oauth2::basic::{
-    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenResponse,
+    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
 use oauth2::{
     AuthType, AuthUrl, ClientId, DeviceAuthorizationUrl, RequestTokenError, StandardRevocableToken,
-    TokenResponse, TokenUrl,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -40,9 +40,22 @@ impl std::fmt::Display for EntraTokenError {
 
 impl oauth2::ErrorResponse for EntraTokenError {}
 
+/// What a token response brings besides the standard fields: the ID token, where the user's
+/// identity is read from (never from an access token, which is the resource's to read).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IdTokenFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for IdTokenFields {}
+
+/// A token response of Entra's token endpoint.
+pub type EntraToken = oauth2::StandardTokenResponse<IdTokenFields, BasicTokenType>;
+
 pub(super) type EntraClient<HasAuth, HasDevice, HasToken> = oauth2::Client<
     EntraTokenError,
-    BasicTokenResponse,
+    EntraToken,
     BasicTokenIntrospectionResponse,
     StandardRevocableToken,
     BasicRevocationErrorResponse,
@@ -111,7 +124,30 @@ pub fn acrs_claims(claim_value: &str) -> String {
         .to_string()
 }
 
-/// Reads (without verifying: it came straight from the token endpoint) a JWT's claims.
+/// Merges a new claims challenge into the claims already asked for (a deeper object wins
+/// key by key), so that a step-up keeps what an earlier one asked.
+pub fn merge_challenges(earlier: Option<&str>, new: &str) -> String {
+    fn merge(a: &mut Value, b: &Value) {
+        match (a, b) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in b {
+                    merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+            (a, b) => *a = b.clone(),
+        }
+    }
+    let mut v: Value = earlier
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    match serde_json::from_str::<Value>(new) {
+        Ok(n) => merge(&mut v, &n),
+        Err(_) => return earlier.unwrap_or(new).to_string(),
+    }
+    v.to_string()
+}
+
+/// Reads (without verifying: it came straight from the token endpoint over TLS) a JWT's claims.
 pub(super) fn jwt_claims(token: &str) -> Value {
     use base64::Engine;
     token
@@ -126,8 +162,10 @@ pub(super) fn jwt_claims(token: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-pub(super) fn identity_from(token: &BasicTokenResponse) -> Option<Identity> {
-    let c = jwt_claims(token.access_token().secret());
+/// The signed-in user from the ID token of a sign-in (an access token is never read: its
+/// format belongs to the resource and may be encrypted).
+pub(super) fn identity_from(token: &EntraToken) -> Option<Identity> {
+    let c = jwt_claims(token.extra_fields().id_token.as_deref()?);
     Some(Identity {
         tenant_id: c["tid"].as_str()?.to_string(),
         object_id: c["oid"].as_str()?.to_string(),

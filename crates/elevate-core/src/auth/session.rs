@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use oauth2::basic::BasicTokenResponse;
 use oauth2::{RefreshToken, Scope, TokenResponse};
 
 use super::accounts::*;
@@ -56,6 +55,9 @@ pub struct Session {
     pub(super) warnings: StdMutex<Vec<String>>,
     /// Tokens with a feature's extra scopes (audit...), by resource and scope list.
     pub(super) feature_tokens: tokio::sync::Mutex<HashMap<String, Cached>>,
+    /// Azure CLI, client credentials or managed identity instead of Elevate's own
+    /// browser / device-code refresh tokens (`credential.rs`).
+    pub(super) credential: Option<Arc<super::credential::Credential>>,
 }
 
 impl Session {
@@ -81,7 +83,16 @@ impl Session {
             unsaved: StdMutex::default(),
             warnings: StdMutex::default(),
             feature_tokens: tokio::sync::Mutex::default(),
+            credential: None,
         }
+    }
+
+    /// Gets tokens from `credential` (Azure CLI, client credentials, managed identity); the
+    /// accounts remembered from browser sign-ins are not this session's.
+    pub fn with_credential(mut self, credential: super::credential::Credential) -> Session {
+        *self.identity.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.credential = Some(Arc::new(credential));
+        self
     }
 
     /// Remembers the signed-in identity in `dir/accounts.json` (no secrets) so the next start
@@ -151,11 +162,7 @@ impl Session {
     }
 
     /// Stores what a token response brings: the identity and the newest refresh token.
-    pub(super) fn remember(
-        &self,
-        client_id: &str,
-        token: &BasicTokenResponse,
-    ) -> Result<(), Error> {
+    pub(super) fn remember(&self, client_id: &str, token: &EntraToken) -> Result<(), Error> {
         if let Some(id) = identity_from(token) {
             let changed = self.identity().as_ref() != Some(&id);
             *self.identity.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
@@ -187,7 +194,7 @@ impl Session {
         Ok(())
     }
 
-    pub(super) async fn cache(&self, resource: Resource, token: &BasicTokenResponse) {
+    pub(super) async fn cache(&self, resource: Resource, token: &EntraToken) {
         let lifetime = token.expires_in().unwrap_or(Duration::from_secs(3600));
         if let Some(slot) = self.slots.get(&resource) {
             *slot.lock().await = Some(Cached {
@@ -219,6 +226,12 @@ impl Session {
     /// left, else from the refresh token. With `claims`, the cache is bypassed and the claims
     /// are requested; when that needs a person, the browser opens once.
     pub async fn token(&self, resource: Resource, claims: Option<&str>) -> Result<Secret, Error> {
+        // A claims challenge a service sent (CAE, MFA on ARM writes) joins what is asked.
+        let claims = self.with_pending_challenge(resource, claims);
+        let claims = claims.as_deref();
+        if let Some(cred) = self.credential.clone() {
+            return self.credential_token(&cred, resource, claims).await;
+        }
         let slot = self
             .slots
             .get(&resource)

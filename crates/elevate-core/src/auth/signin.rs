@@ -1,7 +1,6 @@
 //! Signing in: interactive (system browser, PKCE, loopback redirect), another account,
 //! switching accounts, and the device code flow.
 
-use oauth2::basic::BasicTokenResponse;
 use oauth2::{
     AuthorizationCode, CsrfToken, PkceCodeChallenge, RedirectUrl, RequestTokenError, Scope,
     StandardDeviceAuthorizationResponse,
@@ -91,7 +90,7 @@ impl Session {
         resource: Resource,
         claims: Option<&str>,
         login_hint: Option<&str>,
-    ) -> Result<BasicTokenResponse, Error> {
+    ) -> Result<EntraToken, Error> {
         self.interactive_with(resource, claims, login_hint, false)
             .await
     }
@@ -102,7 +101,7 @@ impl Session {
         claims: Option<&str>,
         login_hint: Option<&str>,
         select_account: bool,
-    ) -> Result<BasicTokenResponse, Error> {
+    ) -> Result<EntraToken, Error> {
         let client_id = self.client_id(resource).to_string();
         let loopback = bind().await?;
         let port = loopback.port;

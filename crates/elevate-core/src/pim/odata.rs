@@ -8,7 +8,6 @@ use crate::http::Request;
 use crate::model::Plane;
 use crate::secret::Secret;
 
-use super::common::token_rejected;
 use super::Pim;
 use crate::auth::Resource;
 
@@ -26,20 +25,19 @@ pub(super) fn same_origin(a: &str, b: &str) -> bool {
 }
 
 impl Pim {
-    /// Runs `call` (which takes its own token); when the service refuses the token (a 401
-    /// that is no claims challenge: expired during a sleep, revoked), drops it and runs `call`
-    /// once more with a renewed one. A refused token means nothing was processed, so this is
-    /// safe for writes too. The one path for every call that does not handle 401 itself.
+    /// Runs `call` (which takes its own token); when the service refuses the token (a 401:
+    /// expired during a sleep, revoked, or a claims challenge from Continuous Access Evaluation
+    /// or MFA on an ARM write), runs `call` once more with a renewed token, which asks for the
+    /// challenge's claims and bypasses the cache (`Session::renew_after`). A refused token
+    /// means nothing was processed, so this is safe for writes too. The one path for every
+    /// call that does not handle 401 itself.
     pub(crate) async fn renewing<T, F, Fut>(&self, resource: Resource, call: F) -> Result<T, Error>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         match call().await {
-            Err(e) if token_rejected(&e) => {
-                self.session.invalidate(resource).await;
-                call().await
-            }
+            Err(e) if self.session.renew_after(resource, &e).await => call().await,
             other => other,
         }
     }

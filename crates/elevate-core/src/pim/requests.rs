@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::auth::acrs_claims;
+use crate::auth::{acrs_claims, merge_challenges};
 use crate::error::Error;
 use crate::http::Request;
 use crate::model::{Access, Assignment, Plane};
@@ -20,29 +20,39 @@ use super::Pim;
 impl Pim {
     /// Activates an eligible assignment as planned. Acquires an authentication context
     /// before the first attempt when the policy has one, steps up once on an ACRS challenge,
-    /// and after a lost answer reconciles before any retry: never two activations for one call.
+    /// answers one 401 claims challenge (MFA on an ARM write, CAE) with the claims merged
+    /// into what was asked, renews a refused token once, and after a lost answer reconciles
+    /// before any retry: never two activations for one call.
     pub async fn activate(&self, a: &Assignment, plan: &Plan) -> Result<RequestOutcome, Error> {
         let resource = Self::resource(a);
         let mut claims = plan.auth_context.as_deref().map(acrs_claims);
         let mut stepped = claims.is_some();
+        let mut challenged = false;
         let mut renewed = false;
         loop {
             let token = self.session.token(resource, claims.as_deref()).await?;
             match self.send_activation(a, plan, &token).await {
+                Err(Error::Service(s)) if !stepped && s.code.contains("AcrsValidationFailed") => {
+                    claims = Some(merge_challenges(
+                        claims.as_deref(),
+                        &s.claims.clone().unwrap_or_else(|| {
+                            acrs_claims(plan.auth_context.as_deref().unwrap_or("c1"))
+                        }),
+                    ));
+                    stepped = true;
+                }
+                Err(Error::Service(s)) if !challenged && s.status == 401 && s.claims.is_some() => {
+                    // The transport noted the challenge too; the next token merges it once.
+                    challenged = true;
+                    claims = Some(merge_challenges(
+                        claims.as_deref(),
+                        s.claims.as_deref().unwrap_or("{}"),
+                    ));
+                }
                 Err(e) if !renewed && token_rejected(&e) => {
                     // Not processed (401): a fresh token, then the same request once more.
                     renewed = true;
                     self.session.invalidate(resource).await;
-                }
-                Err(Error::Service(s))
-                    if !stepped
-                        && (s.code.contains("AcrsValidationFailed")
-                            || (s.status == 401 && s.claims.is_some())) =>
-                {
-                    claims = Some(s.claims.clone().unwrap_or_else(|| {
-                        acrs_claims(plan.auth_context.as_deref().unwrap_or("c1"))
-                    }));
-                    stepped = true;
                 }
                 other => return other,
             }

@@ -14,11 +14,21 @@ impl Elevate {
         break_glass: &[String],
         progress: Progress<'_>,
     ) -> Result<Report, Error> {
-        let who = self.session().identity().ok_or_else(|| {
-            Error::SignInRequired(
-                "You are not signed in: sign in to Elevate first (elevatectl login).".into(),
-            )
-        })?;
+        let who = match self.session().resolve_identity().await? {
+            Some(who) => who,
+            // An application (client credentials, managed identity) reads the tenant as itself.
+            None if self.session().app_only() => crate::auth::Identity {
+                tenant_id: self.session().cfg.tenant.clone(),
+                object_id: String::new(),
+                username: String::new(),
+                name: String::new(),
+            },
+            None => {
+                return Err(Error::SignInRequired(
+                    "You are not signed in: sign in to Elevate first (elevatectl login).".into(),
+                ))
+            }
+        };
         let mut options = Options {
             break_glass: self.config().posture.break_glass,
         };
