@@ -274,6 +274,8 @@ pub struct Config {
     pub posture: Posture,
     /// Access reviews assigned to me.
     pub reviews: Reviews,
+    /// The proxy (when no HTTPS_PROXY/HTTP_PROXY is set) and the hosts exempt from it.
+    pub network: crate::network::NetworkConfig,
 }
 
 impl Default for Config {
@@ -294,6 +296,7 @@ impl Default for Config {
             approvals: Approvals::default(),
             posture: Posture::default(),
             reviews: Reviews::default(),
+            network: crate::network::NetworkConfig::default(),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The one HTTP client: reqwest + rustls, no redirects (a token endpoint must never be
+//! The one HTTP client: reqwest + rustls trusting the system's store, the proxy chosen per URL
+//! (see `network`), no redirects (a token endpoint must never be
 //! redirected), bounded timeouts, answers capped, and one retry policy: reads are retried on
 //! 429/503 (honouring `Retry-After`), 408/500/502/504 and connection failures; token requests
 //! (form posts) on 429/503; a JSON write is sent once and never retried here, since it may
@@ -239,6 +240,8 @@ pub struct Http {
     pub retry: RetryPolicy,
     /// The service's clock minus ours, from the last `Date` header (seconds' precision).
     skew: std::sync::Arc<std::sync::Mutex<Option<chrono::Duration>>>,
+    /// The TLS and proxy settings the client was built with (the doctor reads them).
+    network: std::sync::Arc<crate::network::Network>,
 }
 
 /// One request, rebuilt for each attempt.
@@ -295,19 +298,27 @@ impl<'a> Request<'a> {
 }
 
 impl Http {
+    /// A client with this process's proxy variables and no settings.
     pub fn new() -> Result<Http, Error> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("Elevate/", env!("CARGO_PKG_VERSION")))
+        Http::with_network(crate::network::Network::from_process_env())
+    }
+
+    /// A client following `network` (the service passes the settings' and policy's proxy).
+    pub fn with_network(network: crate::network::Network) -> Result<Http, Error> {
+        let client = network
+            .client_builder()?
             .build()
             .map_err(|e| Error::Network(format!("cannot create the HTTP client: {e}")))?;
         Ok(Http {
             client,
             retry: RetryPolicy::default(),
             skew: Default::default(),
+            network: std::sync::Arc::new(network),
         })
+    }
+
+    pub fn network(&self) -> &crate::network::Network {
+        &self.network
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Http {
@@ -380,11 +391,14 @@ impl Http {
                         body,
                     });
                 }
-                Err(e) if read && !last => {
+                // A certificate refused now is refused again: not retried.
+                Err(e) if read && !last && crate::network::tls::refusal_in(&e).is_none() => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    let _ = e;
                 }
                 Err(e) => {
+                    if let Some(words) = crate::network::tls::refusal_in(&e) {
+                        return Err(Error::Network(words));
+                    }
                     let what = if e.is_timeout() {
                         "timed out"
                     } else if e.is_connect() {

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod server;
 pub mod state;
 pub mod time;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -24,7 +25,8 @@ use serde_json::json;
 
 pub use http::{Req, Resp};
 pub use scenario::Scenario;
-pub use server::SimServer;
+pub use server::{ServeOptions, SimServer};
+pub use tls::{TestCa, TlsIdentity};
 pub use state::Settings;
 
 use auth::Auth;

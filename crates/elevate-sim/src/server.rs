@@ -1,5 +1,6 @@
 //! The HTTP server: hyper on 127.0.0.1, one task per connection, with the ability to drop
-//! a connection mid-request (RST) for the reset and lost-response faults.
+//! a connection mid-request (RST) for the reset and lost-response faults; HTTPS when given a
+//! certificate (see `tls`).
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -17,9 +18,21 @@ use tokio::sync::{oneshot, Notify};
 use crate::http::Req;
 use crate::{Outcome, Scenario, Settings, Sim};
 
+/// How to serve: the port, HTTPS with this certificate, and the host name URLs carry.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// 0: any free port.
+    pub port: u16,
+    /// Serve HTTPS with this certificate (chain and key).
+    pub tls: Option<crate::tls::TlsIdentity>,
+    /// The host in the sim's URLs (default 127.0.0.1), e.g. a name the certificate carries.
+    pub host: Option<String>,
+}
+
 /// A running simulator. Dropping it (or [`SimServer::stop`]) stops the server.
 pub struct SimServer {
     pub addr: SocketAddr,
+    base: String,
     sim: Arc<Sim>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -37,15 +50,38 @@ impl SimServer {
         settings: Settings,
         port: u16,
     ) -> std::io::Result<SimServer> {
-        let listener =
-            TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)).await?;
+        let options = ServeOptions {
+            port,
+            ..ServeOptions::default()
+        };
+        SimServer::start_with(scenario, settings, options).await
+    }
+
+    /// Starts on 127.0.0.1 (loopback only, always), over HTTPS when `options.tls` is set.
+    pub async fn start_with(
+        scenario: Scenario,
+        settings: Settings,
+        options: ServeOptions,
+    ) -> std::io::Result<SimServer> {
+        let acceptor = options.tls.as_ref().map(crate::tls::acceptor).transpose()?;
+        let listener = TcpListener::bind(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            options.port,
+        ))
+        .await?;
         let addr = listener.local_addr()?;
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let base = match &options.host {
+            Some(h) => format!("{scheme}://{h}:{}", addr.port()),
+            None => format!("{scheme}://{addr}"),
+        };
         let sim = Arc::new(Sim::new(scenario, settings));
-        sim.set_base(format!("http://{addr}"));
+        sim.set_base(base.clone());
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, sim.clone(), rx));
+        let task = tokio::spawn(serve(listener, sim.clone(), acceptor, rx));
         Ok(SimServer {
             addr,
+            base,
             sim,
             shutdown: Some(tx),
             task: Some(task),
@@ -57,7 +93,7 @@ impl SimServer {
     }
 
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base.clone()
     }
     /// Given the way the public cloud's `https://login.microsoftonline.com` would be.
     pub fn login_url(&self) -> String {
@@ -93,7 +129,12 @@ impl Drop for SimServer {
     }
 }
 
-async fn serve(listener: TcpListener, sim: Arc<Sim>, mut shutdown: oneshot::Receiver<()>) {
+async fn serve(
+    listener: TcpListener,
+    sim: Arc<Sim>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
@@ -104,15 +145,18 @@ async fn serve(listener: TcpListener, sim: Arc<Sim>, mut shutdown: oneshot::Rece
                     continue;
                 }
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(stream, sim.clone()));
+                connections.spawn(connection(stream, sim.clone(), tls.clone()));
             }
         }
     }
     connections.abort_all();
 }
 
-async fn connection(stream: tokio::net::TcpStream, sim: Arc<Sim>) {
-    let kill = Arc::new(Notify::new());
+async fn connection(
+    stream: tokio::net::TcpStream,
+    sim: Arc<Sim>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let std_stream = match stream.into_std() {
         Ok(s) => s,
         Err(_) => return,
@@ -122,6 +166,25 @@ async fn connection(stream: tokio::net::TcpStream, sim: Arc<Sim>) {
     let Ok(stream) = tokio::net::TcpStream::from_std(std_stream) else {
         return;
     };
+    match tls {
+        None => http(stream, sim, linger_handle).await,
+        Some(acceptor) => {
+            // A handshake the client abandons (an untrusted certificate) ends here.
+            let accepted =
+                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream))
+                    .await;
+            if let Ok(Ok(stream)) = accepted {
+                http(stream, sim, linger_handle).await;
+            }
+        }
+    }
+}
+
+async fn http<S>(stream: S, sim: Arc<Sim>, linger_handle: Option<std::net::TcpStream>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let kill = Arc::new(Notify::new());
     let service_kill = kill.clone();
     let service = service_fn(move |req: hyper::Request<Incoming>| {
         let sim = sim.clone();

@@ -10,6 +10,7 @@ mod admin;
 mod agent;
 mod approvals;
 mod background;
+mod doctor;
 mod env;
 mod favorites;
 mod history;
@@ -125,9 +126,15 @@ impl Elevate {
             env.tenant.as_deref(),
             env.demo,
         )?;
+        // The policy's proxy beats the environment and the user's `[network]`.
+        let network = crate::network::Network::resolve(
+            &*env.vars,
+            &config.network,
+            crate::network::PolicyProxy::of(&managed).as_ref(),
+        )?;
         let session = crate::auth::Session::new(
             resolved,
-            crate::http::Http::new()?,
+            crate::http::Http::with_network(network)?,
             store.clone(),
             env.opener.clone(),
         )

@@ -2,7 +2,7 @@
 //! on 127.0.0.1 only.
 
 use clap::Parser;
-use elevate_sim::{Scenario, Settings, SimServer};
+use elevate_sim::{Scenario, ServeOptions, Settings, SimServer, TestCa, TlsIdentity};
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +25,17 @@ struct Args {
     /// Complete sign-ins without the sign-in page, as the scenario's default user.
     #[arg(long)]
     auto_sign_in: bool,
+    /// Serve HTTPS with a certificate from a certificate authority made now, whose
+    /// certificate is written to DIR/ca.pem (trust it with SSL_CERT_FILE=DIR/ca.pem).
+    #[arg(long, value_name = "DIR")]
+    tls_ca_out: Option<std::path::PathBuf>,
+    /// The CA's name, as TLS checks will show it as the issuer.
+    #[arg(long, default_value = "Elevate Test CA")]
+    tls_ca_name: String,
+    /// The host name the sim's URLs carry (and its certificate names besides localhost and
+    /// 127.0.0.1); it still listens on 127.0.0.1 only.
+    #[arg(long)]
+    host: Option<String>,
 }
 
 #[tokio::main]
@@ -46,7 +57,25 @@ async fn main() -> std::process::ExitCode {
         settings.auto_sign_in = Some(scenario.default_user.clone());
     }
     let tenant = scenario.tenant.id.clone();
-    let server = match SimServer::start_on(scenario, settings, args.port).await {
+    let tls = match &args.tls_ca_out {
+        None => None,
+        Some(dir) => match make_ca(dir, &args.tls_ca_name, args.host.as_deref()) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                eprintln!(
+                    "elevate-sim: cannot make the TLS certificate in {}: {e}",
+                    dir.display()
+                );
+                return std::process::ExitCode::from(1);
+            }
+        },
+    };
+    let options = ServeOptions {
+        port: args.port,
+        tls,
+        host: args.host.clone(),
+    };
+    let server = match SimServer::start_with(scenario, settings, options).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("elevate-sim: cannot listen on 127.0.0.1:{}: {e}", args.port);
@@ -75,4 +104,14 @@ async fn main() -> std::process::ExitCode {
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// A CA made now (its certificate written to `dir/ca.pem`) and the server's certificate.
+fn make_ca(dir: &std::path::Path, name: &str, host: Option<&str>) -> std::io::Result<TlsIdentity> {
+    std::fs::create_dir_all(dir)?;
+    let ca = TestCa::new(name)?;
+    std::fs::write(dir.join("ca.pem"), ca.pem())?;
+    let mut names = vec!["localhost", "127.0.0.1"];
+    names.extend(host);
+    ca.issue(&names)
 }
