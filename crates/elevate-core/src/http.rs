@@ -168,6 +168,77 @@ pub fn policy_rules(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// The parameters of a `WWW-Authenticate` header: `Bearer realm="", error="insufficient_claims",
+/// claims="…"` gives `[("realm", ""), ("error", "insufficient_claims"), ("claims", "…")]`.
+/// Names are lower-cased; quoted values may hold commas and `\"`; a value without quotes ends
+/// at the next comma. The scheme (`Bearer`) is skipped.
+pub fn www_authenticate_params(header: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut rest = header.trim();
+    // The scheme: a first token not followed by '='.
+    if let Some(sp) = rest.find(' ') {
+        if !rest[..sp].contains('=') {
+            rest = &rest[sp..];
+        }
+    }
+    loop {
+        rest = rest.trim_start_matches([' ', ',', '\t']);
+        let Some(eq) = rest.find('=') else { break };
+        let name = rest[..eq].trim().to_ascii_lowercase();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(q) = rest.strip_prefix('"') {
+            let mut v = String::new();
+            let mut chars = q.char_indices();
+            let mut end = q.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, n)) = chars.next() {
+                            v.push(n);
+                        }
+                    }
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => v.push(c),
+                }
+            }
+            value = v;
+            rest = &q[end.min(q.len())..];
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_string();
+            rest = &rest[end..];
+        }
+        if !name.is_empty() && !name.contains(' ') {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// The claims JSON of a 401 `WWW-Authenticate: Bearer error="insufficient_claims",
+/// claims="<base64>"` challenge (CAE, MFA on ARM writes, authentication contexts) [DOC].
+pub fn insufficient_claims(www_authenticate: &str) -> Option<String> {
+    let params = www_authenticate_params(www_authenticate);
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("error") != Some("insufficient_claims") {
+        return None;
+    }
+    let b64 = get("claims")?.trim();
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .or_else(|_| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64.trim_end_matches('='))
+        })
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    serde_json::from_str::<Value>(&text).ok().map(|_| text)
+}
+
 /// The claims JSON of a step-up challenge: `&claims=<url-encoded>` in an ACRS message [OBS],
 /// or a 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"` [DOC].
 pub fn claims_challenge(
@@ -175,14 +246,8 @@ pub fn claims_challenge(
     message: &str,
     www_authenticate: Option<&str>,
 ) -> Option<String> {
-    if let Some(h) = www_authenticate.filter(|h| h.contains("insufficient_claims")) {
-        let b64 = h.split("claims=\"").nth(1)?.split('"').next()?;
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64))
-            .ok()?;
-        return String::from_utf8(bytes).ok();
+    if let Some(c) = www_authenticate.and_then(insufficient_claims) {
+        return Some(c);
     }
     if !code.contains("AcrsValidationFailed") {
         return None;
@@ -242,6 +307,9 @@ pub struct Http {
     skew: std::sync::Arc<std::sync::Mutex<Option<chrono::Duration>>>,
     /// The TLS and proxy settings the client was built with (the doctor reads them).
     network: std::sync::Arc<crate::network::Network>,
+    /// Claims challenges (401 `insufficient_claims`) not yet answered, by origin: the next
+    /// token for that service asks for them (see `Session::token`). The one path for every call.
+    challenges: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
 }
 
 /// One request, rebuilt for each attempt.
@@ -314,6 +382,7 @@ impl Http {
             retry: RetryPolicy::default(),
             skew: Default::default(),
             network: std::sync::Arc::new(network),
+            challenges: Default::default(),
         })
     }
 
@@ -355,6 +424,9 @@ impl Http {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
                     self.note_server_time(&headers);
+                    if status == 401 {
+                        self.note_challenge(req.url, &headers);
+                    }
                     let body = match read_capped(resp).await {
                         Ok(b) => b,
                         Err(Capped::TooLarge) => {
@@ -427,6 +499,37 @@ impl Http {
         }
     }
 
+    fn note_challenge(&self, url: &str, headers: &reqwest::header::HeaderMap) {
+        let claims = headers
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(insufficient_claims);
+        if let Some(claims) = claims {
+            let origin = origin(url);
+            tracing::info!(%origin, "the service sent a claims challenge; the next token asks for it");
+            let mut all = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
+            all.retain(|(o, _)| *o != origin);
+            all.push((origin, claims));
+        }
+    }
+
+    /// Notes a claims challenge for `base`'s service (one found in an answer's body part).
+    pub fn push_challenge(&self, base: &str, claims: &str) {
+        let origin = origin(base);
+        let mut all = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|(o, _)| *o != origin);
+        all.push((origin, claims.to_string()));
+    }
+
+    /// The claims challenge `base`'s service sent and nobody has answered yet (taken).
+    pub fn take_challenge(&self, base: &str) -> Option<String> {
+        let origin = origin(base);
+        let mut all = self.challenges.lock().unwrap_or_else(|p| p.into_inner());
+        let i = all.iter().position(|(o, _)| *o == origin)?;
+        Some(all.remove(i).1)
+    }
+
     /// The service's time now, when a `Date` header has told it; None before.
     pub fn server_now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         let skew = *self.skew.lock().unwrap_or_else(|p| p.into_inner());
@@ -479,6 +582,19 @@ fn host(url: &str) -> String {
         .to_string()
 }
 
+/// Scheme, host and port of a URL (lower-case), for keying per service.
+fn origin(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or("").to_ascii_lowercase(),
+            u.port_or_known_default().unwrap_or(0)
+        ),
+        Err(_) => url.to_ascii_lowercase(),
+    }
+}
+
 fn root_cause(e: &dyn std::error::Error) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
@@ -523,6 +639,39 @@ mod tests {
             e.service().expect("s").claims.as_deref(),
             Some(r#"{"access_token":{"acrs":{"essential":true,"value":"c25"}}}"#)
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_www_authenticate_parses_without_panicking(h in "\\PC{0,300}") {
+            let _ = www_authenticate_params(&h);
+            let _ = insufficient_claims(&h);
+        }
+
+        #[test]
+        fn a_claims_challenge_round_trips(acr in "[a-z0-9]{1,8}", realm in "[ -~&&[^\"\\\\]]{0,20}") {
+            use base64::Engine;
+            let claims = serde_json::json!({"access_token": {"acrs": {"essential": true, "value": acr}}}).to_string();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&claims);
+            let h = format!("Bearer realm=\"{realm}\", error=\"insufficient_claims\", claims=\"{b64}\"");
+            proptest::prop_assert_eq!(insufficient_claims(&h), Some(claims));
+        }
+    }
+
+    #[test]
+    fn www_authenticate_params_are_read_in_any_order_and_case() {
+        let h = r#"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", Error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzAwMDAwMDAwIn19fQ==", error_description="a, \"quoted\" text""#;
+        let p = www_authenticate_params(h);
+        assert_eq!(
+            p[1],
+            ("error".to_string(), "insufficient_claims".to_string())
+        );
+        assert_eq!(p[3].1, r#"a, "quoted" text"#);
+        assert_eq!(
+            insufficient_claims(h).as_deref(),
+            Some(r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#)
+        );
+        assert_eq!(insufficient_claims(r#"Bearer error="invalid_token""#), None);
     }
 
     #[test]

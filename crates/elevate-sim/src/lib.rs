@@ -26,8 +26,8 @@ use serde_json::json;
 pub use http::{Req, Resp};
 pub use scenario::Scenario;
 pub use server::{ServeOptions, SimServer};
-pub use tls::{TestCa, TlsIdentity};
 pub use state::Settings;
+pub use tls::{TestCa, TlsIdentity};
 
 use auth::Auth;
 use state::Tenant;
@@ -52,6 +52,13 @@ pub enum FaultKind {
     /// Does the work (a write is committed), then answers `status` (default 503) with an
     /// error envelope, as a gateway that timed out after the service committed would.
     StatusAfterCommit,
+    /// A 401 claims challenge (`WWW-Authenticate: Bearer error="insufficient_claims",
+    /// claims="<base64 of claims>"`) to a token that does not satisfy `claims`: `acrs`
+    /// values the token must carry (MFA on an ARM write: `{"access_token":{"acrs":
+    /// {"essential":true,"values":["p1"]}}}`), or `nbf`, a time (seconds) the token must be
+    /// issued at or after (Continuous Access Evaluation after a revocation). A token that
+    /// satisfies them passes and the fault stays.
+    ClaimsChallenge,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +76,9 @@ pub struct Fault {
     /// How many matching requests it hits; then it is gone.
     #[serde(default = "one")]
     pub times: u32,
+    /// For `claimsChallenge`: the claims JSON the token must satisfy.
+    #[serde(default)]
+    pub claims: Option<String>,
 }
 
 fn one() -> u32 {
@@ -83,6 +93,33 @@ impl Fault {
                 .route
                 .strip_suffix('*')
                 .is_some_and(|p| key.starts_with(p))
+    }
+
+    /// A claims challenge the presented token already satisfies does not fire.
+    fn satisfied_by(&self, token: Option<&auth::TokenInfo>) -> bool {
+        if self.kind != FaultKind::ClaimsChallenge {
+            return false;
+        }
+        let Some(t) = token else { return false };
+        let v: serde_json::Value = self
+            .claims
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        let at = &v["access_token"];
+        let mut acrs: Vec<&str> = at["acrs"]["values"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        acrs.extend(at["acrs"]["value"].as_str());
+        let nbf = at["nbf"]["value"]
+            .as_str()
+            .and_then(|x| x.parse::<i64>().ok())
+            .or(at["nbf"]["value"].as_i64());
+        if acrs.is_empty() && nbf.is_none() {
+            return false;
+        }
+        acrs.iter().all(|a| t.acrs.iter().any(|x| x == a)) && nbf.is_none_or(|n| t.issued >= n)
     }
 }
 
@@ -167,10 +204,12 @@ impl Sim {
         let (fault, latency) = {
             let mut inner = self.lock();
             *inner.counters.entry(key.to_string()).or_default() += 1;
+            let now = inner.tenant.now();
+            let presented = req.bearer().and_then(|t| inner.auth.verify(t, now).ok());
             let fault = inner
                 .faults
                 .iter_mut()
-                .find(|f| f.matches(key) && f.times > 0)
+                .find(|f| f.matches(key) && f.times > 0 && !f.satisfied_by(presented.as_ref()))
                 .map(|f| {
                     f.times -= 1;
                     f.clone()
@@ -268,6 +307,20 @@ impl Sim {
         if req.path == "/" {
             return ("index", Some(control::index(self)));
         }
+        // The managed identity endpoints (IMDS on 169.254.169.254, App Service's local one).
+        if req
+            .path
+            .eq_ignore_ascii_case("/metadata/identity/oauth2/token")
+        {
+            return ("imds.token", None);
+        }
+        if req
+            .path
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case("/msi/token")
+        {
+            return ("appservice.token", None);
+        }
         (
             "unknown",
             Some(Resp::json(
@@ -334,6 +387,20 @@ impl Sim {
                 },
             );
         }
+        if !req.path.starts_with("/login") && !req.path.starts_with("/graph") {
+            let appservice = req
+                .path
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case("/msi/token");
+            if appservice
+                || req
+                    .path
+                    .eq_ignore_ascii_case("/metadata/identity/oauth2/token")
+            {
+                inner.tenant.tick();
+                return inner.auth.managed_identity(&inner.tenant, req, appservice);
+            }
+        }
         if let Some(rest) = req.path.strip_prefix("/login") {
             inner.tenant.tick();
             return match login_key(rest) {
@@ -382,6 +449,20 @@ fn fault_response(f: &Fault, key: &str) -> Option<Resp> {
         }
     };
     match f.kind {
+        FaultKind::ClaimsChallenge => {
+            use base64::Engine;
+            let claims = f.claims.clone().unwrap_or_else(|| "{}".into());
+            let b64 = base64::engine::general_purpose::STANDARD.encode(claims);
+            let message = if arm {
+                "The access token does not satisfy the claims this operation requires (multi-factor authentication on Azure Resource Manager writes): get a new token with the claims challenge."
+            } else {
+                "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp"
+            };
+            Some(err(401, "InvalidAuthenticationToken", message).with_header(
+                "www-authenticate",
+                &format!("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"{b64}\""),
+            ))
+        }
         FaultKind::Throttle => {
             let secs = f.retry_after.unwrap_or(1);
             Some(
