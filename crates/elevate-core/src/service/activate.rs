@@ -102,6 +102,11 @@ impl Elevate {
     /// The assignments to act on: the tray acts on the view it shows; a one-shot front end
     /// (elevatectl, MCP) looks afresh. Nobody signed in, or nothing listable, is an error.
     pub async fn lookup(self: &Arc<Self>) -> Result<Vec<Assignment>, Error> {
+        self.refuse_app_only("Acting on your own assignments")?;
+        if self.session().identity().is_none() {
+            // The Azure CLI credential says who it is through /me.
+            self.session().resolve_identity().await?;
+        }
         if self.session().identity().is_none() {
             return Err(Error::SignInRequired("You are not signed in.".into()));
         }
@@ -130,6 +135,7 @@ impl Elevate {
     /// Activates what `target` names. Already active or already pending is success with
     /// that state (nothing is sent); input that breaks a rule is refused before sending.
     pub async fn activate(self: &Arc<Self>, target: &Target, input: &Input) -> Result<Done, Error> {
+        self.refuse_app_only("activate")?;
         input.check()?;
         let all = self.lookup().await?;
         let a = resolve(
@@ -217,6 +223,7 @@ impl Elevate {
     /// the current end, with the last request's justification, ticket and duration (capped
     /// at the policy's maximum).
     pub async fn extend(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        self.refuse_app_only("extend")?;
         let all = self.lookup().await?;
         let active = resolve(&all, target, &[Status::Active])?;
         let eligible = resolve(&all, &Target::key(active.key.clone()), &[Status::Eligible])
@@ -256,6 +263,7 @@ impl Elevate {
     }
 
     pub async fn deactivate(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
+        self.refuse_app_only("deactivate")?;
         let all = self.lookup().await?;
         let a = resolve(&all, target, &[Status::Active])?;
         let out = self.pim.deactivate(&a).await;

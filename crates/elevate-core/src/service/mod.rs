@@ -20,6 +20,7 @@ mod posture;
 mod resolve;
 mod reviews;
 mod settings;
+mod signin;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -139,6 +140,7 @@ impl Elevate {
             env.opener.clone(),
         )
         .with_data_dir(env.data.0.clone());
+        let session = signin::with_credential(session, &*env.vars)?;
         let mut pim = Pim::new(Arc::new(session), env.clock.clone());
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
