@@ -18,8 +18,38 @@ pub struct Cli {
     /// Output: table (text for people), json or yaml. `--json` is `-o json`.
     #[arg(long, short = 'o', global = true, value_enum)]
     pub output: Option<Format>,
+    /// How to sign in: browser (default), device-code, azure-cli (reuse `az login`),
+    /// client-secret or client-certificate (an app: AZURE_TENANT_ID, AZURE_CLIENT_ID,
+    /// AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH), managed-identity (AZURE_CLIENT_ID
+    /// for a user-assigned one). Also ELEVATE_AUTH. Apps cannot activate: admin, audit, posture.
+    #[arg(long, global = true, value_enum)]
+    pub auth: Option<AuthArg>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--auth`: the sign-in methods azure-identity users know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    Browser,
+    DeviceCode,
+    AzureCli,
+    ClientSecret,
+    ClientCertificate,
+    ManagedIdentity,
+}
+
+impl AuthArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthArg::Browser => "browser",
+            AuthArg::DeviceCode => "device-code",
+            AuthArg::AzureCli => "azure-cli",
+            AuthArg::ClientSecret => "client-secret",
+            AuthArg::ClientCertificate => "client-certificate",
+            AuthArg::ManagedIdentity => "managed-identity",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -11,6 +11,7 @@ mod ops;
 mod output;
 mod posture;
 mod reviews;
+mod signin;
 mod terminal;
 
 use std::process::ExitCode;

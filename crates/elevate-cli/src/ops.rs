@@ -14,14 +14,22 @@ use elevate_core::service::{Env, Filter, Followed, Target, Waiting};
 use elevate_core::{Elevate, Error};
 use serde_json::json;
 
-use crate::args::{Cli, Command, FavoritesCommand};
+use crate::args::{AuthArg, Cli, Command, FavoritesCommand};
 use crate::output::{self, OK, PENDING, POLICY, SERVICE};
 use crate::terminal::TerminalShell;
 
-/// Opens the service the way every command does.
-pub fn open(tenant: Option<&str>) -> Result<Arc<Elevate>, Error> {
+/// Opens the service the way every command does, with the sign-in method `--auth` names
+/// (given to the core as `ELEVATE_AUTH`).
+pub fn open_with(tenant: Option<&str>, auth: Option<AuthArg>) -> Result<Arc<Elevate>, Error> {
     let mut env = Env::from_process()?;
     env.tenant = tenant.map(str::to_string);
+    if let Some(auth) = auth {
+        let inner = env.vars.clone();
+        env.vars = Arc::new(move |k: &str| match k {
+            "ELEVATE_AUTH" => Some(auth.name().to_string()),
+            _ => inner(k),
+        });
+    }
     Elevate::open(env, Arc::new(TerminalShell))
 }
 
@@ -40,10 +48,13 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         _ => None,
     };
     output::set_format(cli.output);
-    let elevate = open(tenant.as_deref())?;
+    let elevate = open_with(tenant.as_deref(), cli.auth)?;
     let e = &elevate;
     match cli.command {
-        Command::Login { device_code, .. } => login(e, device_code).await,
+        Command::Login { device_code, .. } => match e.session().method() {
+            Some(_) => crate::signin::login_with_credential(e).await,
+            None => login(e, device_code || cli.auth == Some(AuthArg::DeviceCode)).await,
+        },
         Command::Logout => {
             match e.sign_out().await? {
                 Some(w) => eprintln!(
@@ -55,20 +66,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(OK)
         }
-        Command::Whoami { json } => {
-            let id = e
-                .session()
-                .identity()
-                .ok_or_else(|| Error::SignInRequired("You are not signed in.".into()))?;
-            if output::wants_data(json) {
-                output::print_data(
-                    &json!({"username": id.username, "name": id.name, "objectId": id.object_id, "tenantId": id.tenant_id, "secretStore": e.secret_store().describe()}),
-                );
-            } else {
-                println!("{} ({}) in tenant {}", id.name, id.username, id.tenant_id);
-            }
-            Ok(OK)
-        }
+        Command::Whoami { json } => crate::signin::whoami(e, json).await,
         Command::List {
             eligible,
             active,
