@@ -251,6 +251,13 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<crate::reviews::ReviewsCommand>,
     },
+    /// Check the connection to the configured cloud: for sign-in, Graph, ARM and the device
+    /// sign-in page, DNS, TCP, TLS (who issued the certificate), HTTP, the proxy and the clock.
+    /// A copyable report with no secrets; exit 4 when a check fails.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve MCP over stdio for AI clients.
     Mcp,
     /// Shell completions.

@@ -6,6 +6,7 @@ mod admin;
 mod approvals;
 mod args;
 mod audit;
+mod doctor;
 mod mcp;
 mod ops;
 mod output;

@@ -145,6 +145,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Favorites { action } => favorites(e, action).await,
         Command::Approvals { action } => crate::approvals::run(e, action).await,
         Command::Reviews { action } => crate::reviews::run(e, action).await,
+        Command::Doctor { json } => crate::doctor::run(e, json).await,
         Command::Audit {
             since,
             user,
