@@ -21,6 +21,7 @@
     "close_settings",
     "settings_get",
     "settings_save",
+    "check_connection",
     "sign_out",
     "switch_account",
     "add_account",

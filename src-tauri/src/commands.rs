@@ -157,6 +157,14 @@ pub async fn settings_save<R: Runtime>(
     Ok(crate::settings::save(&app, &settings).await?)
 }
 
+/// The settings window's "Check connection": the doctor's report (no secrets in it).
+#[tauri::command]
+pub async fn check_connection<R: Runtime>(
+    app: AppHandle<R>,
+) -> Reply<elevate_core::doctor::DoctorReport> {
+    Ok(Slot::ready(&app).await?.doctor().await)
+}
+
 #[tauri::command]
 pub async fn sign_out<R: Runtime>(app: AppHandle<R>) -> Reply<SettingsView> {
     let e = Slot::ready(&app).await?;

@@ -4,6 +4,7 @@
 // unchanged. The backend checks every value again.
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
+import { connectionSection } from "./doctor";
 import { toErrorPayload } from "./ipc";
 import type { SettingsBackend } from "./settingsIpc";
 
@@ -181,6 +182,7 @@ export async function mountSettings(root: HTMLElement, backend: SettingsBackend)
       );
     });
     root.replaceChildren(el("h1", {}, v.demo ? "Elevate settings (demo)" : "Elevate settings"), account, form);
+    if (backend.checkConnection) root.append(connectionSection(backend.checkConnection));
     if (v.configPath) root.append(el("footer", {}, `Saved in ${v.configPath}`));
     root.dataset.ready = "true";
   };

@@ -1,5 +1,6 @@
 // The settings window's door to the Rust side (same error shape and typed command names as
 // the popup's). Account commands answer with the new SettingsView; sign_in with nothing.
+import type { DoctorReport } from "./bindings/DoctorReport";
 import type { Settings } from "./bindings/Settings";
 import type { SettingsView } from "./bindings/SettingsView";
 import { call } from "./ipc";
@@ -12,6 +13,8 @@ export interface SettingsBackend {
   switchAccount: (objectId: string) => Promise<SettingsView>;
   addAccount: () => Promise<SettingsView>;
   close: () => Promise<void>;
+  /** The connection check (the settings window's "Check connection"). */
+  checkConnection?: () => Promise<DoctorReport>;
 }
 
 export const tauriSettings: SettingsBackend = {
@@ -22,4 +25,5 @@ export const tauriSettings: SettingsBackend = {
   switchAccount: (objectId) => call<SettingsView>("switch_account", { objectId }),
   addAccount: () => call<SettingsView>("add_account"),
   close: () => call<undefined>("close_settings"),
+  checkConnection: () => call<DoctorReport>("check_connection"),
 };
