@@ -13,8 +13,8 @@ export default defineConfig({
     target: "es2022",
     sourcemap: false,
     rollupOptions: {
-      // Two pages: the popup and the settings window.
-      input: { index: `${root}index.html`, settings: `${root}settings.html` },
+      // Three pages: the popup, the settings window and the command palette.
+      input: { index: `${root}index.html`, settings: `${root}settings.html`, palette: `${root}palette.html` },
     },
   },
   test: {

@@ -25,4 +25,7 @@
     "sign_out",
     "switch_account",
     "add_account",
+    "palette_items",
+    "palette_run",
+    "close_palette",
 ]

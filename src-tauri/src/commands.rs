@@ -6,9 +6,10 @@ use elevate_core::app::{
     ActivationForm, AppInfo, BatchForm, BatchItem, Settings, SettingsView, View,
 };
 use elevate_core::approval::{Decided, DecisionForm};
+use elevate_core::palette::{PaletteItem, PaletteOutcome, PaletteRequest};
 use elevate_core::pim::RequestOutcome;
 use elevate_core::review::{ReviewDecided, ReviewForm, ReviewsView};
-use elevate_core::service::{HistoryView, Input, Target};
+use elevate_core::service::{Confirmation, HistoryView, Input, Target};
 use elevate_core::ErrorPayload;
 use tauri::{AppHandle, Runtime};
 
@@ -89,11 +90,13 @@ pub async fn activate<R: Runtime>(
     form: ActivationForm,
 ) -> Reply<RequestOutcome> {
     let e = Slot::ready(&app).await?;
-    Ok(
-        e.activate(&Target::key(form.key.clone()), &Input::from(&form))
-            .await?
-            .outcome,
+    Ok(e.activate_confirmed(
+        &Target::key(form.key.clone()),
+        &Input::from(&form),
+        Confirmation::given(form.confirm_tier0),
     )
+    .await?
+    .outcome)
 }
 
 #[tauri::command]
@@ -102,7 +105,11 @@ pub async fn activate_many<R: Runtime>(
     form: BatchForm,
 ) -> Reply<Vec<BatchItem>> {
     let e = Slot::ready(&app).await?;
-    Ok(e.activate_many(&form.keys, &Input::from(&form)).await?)
+    let confirmation = Confirmation::given(form.confirm_tier0);
+    Ok(
+        e.activate_many(&form.keys, &Input::from(&form), confirmation)
+            .await?,
+    )
 }
 
 #[tauri::command]
@@ -187,4 +194,24 @@ pub async fn add_account<R: Runtime>(app: AppHandle<R>) -> Reply<SettingsView> {
     let e = Slot::ready(&app).await?;
     e.add_account().await?;
     Ok(e.settings_view())
+}
+
+/// The palette's items: every assignment, recent and frequent first.
+#[tauri::command]
+pub async fn palette_items<R: Runtime>(app: AppHandle<R>) -> Reply<Vec<PaletteItem>> {
+    Ok(Slot::ready(&app).await?.palette_items().await)
+}
+
+/// Enter, Shift+Enter or Del in the palette: the outcome, or the fields it must ask for.
+#[tauri::command]
+pub async fn palette_run<R: Runtime>(
+    app: AppHandle<R>,
+    request: PaletteRequest,
+) -> Reply<PaletteOutcome> {
+    Ok(Slot::ready(&app).await?.palette_run(&request).await?)
+}
+
+#[tauri::command]
+pub fn close_palette<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    Ok(crate::palette::close(&app)?)
 }

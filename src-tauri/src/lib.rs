@@ -9,6 +9,7 @@ mod demo;
 mod dispatch;
 mod launch;
 mod notify;
+mod palette;
 mod popup;
 mod settings;
 mod shell;
@@ -81,6 +82,14 @@ async fn start<R: Runtime>(app: AppHandle<R>, demo: bool) {
     };
     let _ = app.state::<Slot>().0.set(e.clone());
     settings::apply_managed(&app, &e);
+    if let Err(err) = palette::register(&app, &e.config().palette.hotkey) {
+        tracing::warn!("{err}");
+        e.tell(elevate_core::notice::Notice::new(
+            elevate_core::notice::NoticeKind::Warning,
+            "Elevate",
+            err.to_string(),
+        ));
+    }
     if e.config().keep_popup_warm {
         popup::warm(&app, true);
     }
@@ -115,6 +124,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             dispatch::run(app, elevate_core::intent::Intent::Open(None));
         }))
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),

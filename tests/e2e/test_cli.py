@@ -138,7 +138,7 @@ def test_ambiguous_names_list_the_candidates_and_scope_picks_one(cli: Cli) -> No
 
 def test_approval_with_wait_and_auth_context_step_up(cli: Cli, desktop: DesktopSession) -> None:
     signed_in(cli)
-    waiting = subprocess.Popen([cli.binary, "activate", "Privileged Role Administrator", "-j", "audit", "--wait", "--timeout", "2m"],
+    waiting = subprocess.Popen([cli.binary, "activate", "Privileged Role Administrator", "-j", "audit", "--wait", "--timeout", "2m", "--yes"],
                                env={**desktop.env, **cli.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         pending = wait_until(lambda: cli.sim.control("GET", "approvals"), 30, "the request to wait for approval")

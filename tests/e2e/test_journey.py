@@ -18,7 +18,8 @@ from elevate_harness.session import wait_until
 
 CLIENT = "3b6f2d8e-5c1a-4f0b-9e7d-2a4c6b8e0f13"
 UA = "entraRole:fe930be7-5e62-47db-91af-98c3a49a38b1:/"
-PRA = "entraRole:e8611ab8-c189-46e8-94e1-60213ab1f814:/"
+# Needs an approver (Tier 1: a Tier 0 favorite opens the popup to confirm instead of sending).
+CAA = "entraRole:b1be1c3e-b65d-4f19-8427-f6fa0d97feb9:/"
 UAA = "azureResource:18d7d88d-d35e-4fb5-a5c3-7773c20a72d9:/subscriptions/9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 
 
@@ -48,7 +49,7 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
     data.mkdir(parents=True)
     (data / "favorites.json").write_text(json.dumps([
         favorite(UA, "User Administrator", "daily ops"),
-        favorite(PRA, "Privileged Role Administrator", "audit"),
+        favorite(CAA, "Conditional Access Administrator", "audit"),
         favorite(UAA, "User Access Administrator on Contoso Development", "access review"),
     ]))
     env = {**sim.env(), "ELEVATE_CLIENT_ID": CLIENT, "BROWSER": desktop.browser_command()}
@@ -84,11 +85,11 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
     desktop.screenshot("3-extended")
 
     # 4. Approval: the favorite from the tray sends the request; the approver approves.
-    desktop.tray.click("★ Privileged Role Administrator")
-    desktop.notifications.wait_for("Privileged Role Administrator waits for approval", timeout=30)
+    desktop.tray.click("★ Conditional Access Administrator")
+    desktop.notifications.wait_for("Conditional Access Administrator waits for approval", timeout=30)
     pending = wait_until(lambda: sim.control("GET", "approvals"), 30, "the request at the approver")
     sim.control("POST", f"approvals/{pending[0]['id']}/approve")
-    desktop.notifications.wait_for("Privileged Role Administrator approved", timeout=60)
+    desktop.notifications.wait_for("Conditional Access Administrator approved", timeout=60)
     desktop.screenshot("4-approved")
 
     # 5. Auth-context step-up: the browser is sent back with the claims, then it activates.
@@ -105,7 +106,7 @@ def test_sign_in_favorites_reminder_approval_step_up_sign_out(desktop: DesktopSe
     records = [(r["action"], r["label"]) for r in json.loads(history.stdout)]
     assert ("activate", "User Administrator") in records, records  # favorites at start
     assert ("extend", "User Administrator") in records, records  # the reminder's Extend
-    assert ("activate", "Privileged Role Administrator") in records, records  # a tray favorite
+    assert ("activate", "Conditional Access Administrator") in records, records  # a tray favorite
     verify = desktop.run_command([cli_bin, "history", "--verify"], env=env, name="elevatectl")
     assert verify.returncode == 0, verify.stdout + verify.stderr
 

@@ -72,7 +72,7 @@ def test_reminder_then_extend_from_the_notification(desktop: DesktopSession, app
 
 def test_a_pending_request_is_followed_and_its_approval_notified(desktop: DesktopSession, app_bin: str) -> None:
     base, cli_bin, env = demo_with_cli(desktop, app_bin)
-    out = desktop.run_command([cli_bin, "activate", "Privileged Role Administrator", "-j", "audit"], env=env, name="elevatectl")
+    out = desktop.run_command([cli_bin, "activate", "Privileged Role Administrator", "-j", "audit", "--yes"], env=env, name="elevatectl")
     assert out.returncode == 1, out.stderr  # pending approval
     desktop.tray.click("Refresh")
     wait_until(lambda: "Privileged Role Administrator · waiting for approval" in desktop.tray.menu().labels(), 20, "the pending request in the tray")

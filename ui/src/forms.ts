@@ -5,7 +5,7 @@ import type { Backend } from "./ipc";
 import { el } from "./dom";
 import { durationChoices, human, label, needsForm } from "./model";
 import type { UiState } from "./state";
-import { act, field } from "./state";
+import { act, field, tierOf } from "./state";
 
 export interface Forms {
   /** The form for `a`: the open one if it is still in the page, else a new one. */
@@ -32,15 +32,20 @@ export function createForms(state: UiState, backend: Backend, render: () => void
     render();
   };
 
+  /** A Tier 0 role asks for one explicit confirmation: its form, whose button confirms. */
+  const tier0 = (a: Assignment): boolean => tierOf(state, a.key) === "tier0";
+
   const activate = (a: Assignment, form?: HTMLFormElement): void => {
-    if (!form && needsForm(a)) {
+    if (!form && (needsForm(a) || tier0(a))) {
       state.formFor = a.key;
       render();
       focus();
       return;
     }
     const v = values(form ?? null);
-    void act(state, render, a.key, () => backend.activate({ key: a.key, ...v }));
+    // Sent through the form only: its submit button is the Tier 0 confirmation.
+    const confirmTier0 = form !== undefined && tier0(a);
+    void act(state, render, a.key, () => backend.activate({ key: a.key, ...v, confirmTier0 }));
   };
 
   const build = (a: Assignment): HTMLFormElement => {
@@ -59,7 +64,10 @@ export function createForms(state: UiState, backend: Backend, render: () => void
     for (const m of durationChoices(p)) duration.append(el("option", { value: `${String(m)}m` }, human(m)));
     const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
     cancel.addEventListener("click", close);
-    form.append(el("div", { class: "row" }, duration, el("button", { type: "submit", class: "primary" }, "Activate"), cancel));
+    const confirm = tier0(a);
+    if (confirm) form.prepend(el("p", { class: "tier0-warning", role: "note" }, `${label(a)} is Tier 0: it can take over the tenant. Confirm to activate it.`));
+    const submit = el("button", { type: "submit", class: "primary", ...(confirm ? { "data-confirm": "tier0" } : {}) }, confirm ? "Confirm Tier 0 activation" : "Activate");
+    form.append(el("div", { class: "row" }, duration, submit, cancel));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       activate(a, form);
@@ -82,7 +90,7 @@ export function createForms(state: UiState, backend: Backend, render: () => void
       // Saves what the open form holds (justification, ticket, duration), if any.
       const v = values(state.formFor === a.key && open?.key === a.key ? open.node : null);
       void act(state, render, a.key, async () => {
-        await backend.toggleFavorite({ key: a.key, ...v });
+        await backend.toggleFavorite({ key: a.key, ...v, confirmTier0: false });
         return null;
       });
     },

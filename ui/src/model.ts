@@ -3,6 +3,11 @@
 import type { Assignment } from "./bindings/Assignment";
 import type { PolicySummary } from "./bindings/PolicySummary";
 import type { RequestState } from "./bindings/RequestState";
+import type { Tier } from "./bindings/Tier";
+import type { View } from "./bindings/View";
+
+/** Per assignment key: its tier and frecency, as the core computed them. */
+export type Facts = View["facts"];
 
 export function label(a: Assignment): string {
   return a.access ? `${a.name} (${a.access})` : a.name;
@@ -17,9 +22,10 @@ export const PLANE_NAMES: Record<Assignment["plane"], string> = {
 /** Compares like `localeCompare` (the same default locale), without its set-up on every call. */
 const collator = new Intl.Collator();
 
-/** Active and pending first, then eligible; by plane, then name. An eligibility that is
- *  already activated or pending is shown once, in its active or pending form. */
-export function ordered(items: readonly Assignment[]): Assignment[] {
+/** Active and pending first, then eligible; within each, recent and frequent first (the
+ *  core's frecency), then by plane, then name. An eligibility that is already activated or
+ *  pending is shown once, in its active or pending form. */
+export function ordered(items: readonly Assignment[], facts: Facts = {}): Assignment[] {
   const busy = new Set(
     items.filter((a) => a.status === "pendingApproval" || (a.status === "active" && a.assignmentType === "activated")).map((a) => a.key),
   );
@@ -28,9 +34,11 @@ export function ordered(items: readonly Assignment[]): Assignment[] {
   const planes = { entraRole: 0, group: 1, azureResource: 2 } as const;
   const labels = new Map(items.map((a) => [a, label(a)]));
   const name = (a: Assignment): string => labels.get(a) ?? label(a);
+  const frecency = (a: Assignment): number => facts[a.key]?.frecency ?? 0;
   return [...items].sort(
     (a, b) =>
       rank[a.status] - rank[b.status] ||
+      frecency(b) - frecency(a) ||
       planes[a.plane] - planes[b.plane] ||
       collator.compare(name(a), name(b)),
   );
@@ -80,6 +88,18 @@ export function badges(p: PolicySummary | null): string[] {
   if (p.approval) out.push("approval");
   if (p.authContext) out.push(`auth context ${p.authContext}`);
   return out;
+}
+
+/** The tier badge: its text and its accessible label (Tier 2, the rest, has none). */
+export function tierBadge(tier: Tier | undefined): { text: string; label: string; tier: Tier } | null {
+  switch (tier) {
+    case "tier0":
+      return { text: "Tier 0", label: "Tier 0: can take over the tenant", tier };
+    case "tier1":
+      return { text: "Tier 1", label: "Tier 1: broad administration of a workload", tier };
+    default:
+      return null;
+  }
 }
 
 /** Whether activating needs the inline form (something the policy requires). */

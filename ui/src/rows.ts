@@ -3,9 +3,9 @@
 // kept as is), and the in-place updates that never rebuild it: selection, pick, time left.
 import type { Assignment } from "./bindings/Assignment";
 import { el, errorView } from "./dom";
-import { PLANE_NAMES, badges, label, outcomeText, timeLeft } from "./model";
+import { PLANE_NAMES, badges, label, outcomeText, tierBadge, timeLeft } from "./model";
 import type { UiState } from "./state";
-import { activating, starred } from "./state";
+import { activating, starred, tierOf } from "./state";
 
 /** What a row's controls do; the popup wires them to the backend. */
 export interface RowActions {
@@ -38,6 +38,7 @@ export function rowSignature(a: Assignment, state: UiState): string {
     starred(state, a.key),
     activating(state, a),
     state.formFor === a.key,
+    tierOf(state, a.key) ?? null,
   ]);
 }
 
@@ -90,6 +91,8 @@ export function buildRow(a: Assignment, state: UiState, now: number, selected: b
     meta.appendChild(el("span", { class: "outcome", role: "status", "data-state": outcome }, outcomeText(outcome)));
   }
   const tags = el("div", { class: "badges" }, ...badges(a.policy).map((b) => el("span", { class: "badge" }, b)));
+  const tier = tierBadge(tierOf(state, a.key));
+  if (tier) tags.prepend(el("span", { class: `badge tier ${tier.tier}`, role: "img", "aria-label": tier.label, title: tier.label }, tier.text));
   let action: HTMLButtonElement | null = null;
   if (a.status === "eligible") {
     action = el("button", { type: "button", class: "primary", "aria-label": `Activate ${label(a)}` }, busy ? "Activating…" : "Activate");

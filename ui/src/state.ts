@@ -6,6 +6,7 @@ import type { Assignment } from "./bindings/Assignment";
 import type { ErrorPayload } from "./bindings/ErrorPayload";
 import type { RequestOutcome } from "./bindings/RequestOutcome";
 import type { RequestState } from "./bindings/RequestState";
+import type { Tier } from "./bindings/Tier";
 import type { View } from "./bindings/View";
 import { toErrorPayload } from "./ipc";
 import { matches, ordered } from "./model";
@@ -43,7 +44,7 @@ function derived(state: UiState): Derived {
   let d = cache.get(state);
   if (d?.view !== state.view) {
     const v = state.view;
-    const all = v ? ordered(v.snapshot.assignments) : [];
+    const all = v ? ordered(v.snapshot.assignments, v.facts) : [];
     d = { view: v, query: "", all, shown: all, favorites: new Set(v?.favorites.map((f) => f.key)), activating: new Set(v?.activating) };
     cache.set(state, d);
   }
@@ -61,6 +62,11 @@ export function shown(state: UiState): Assignment[] {
 
 export function starred(state: UiState, key: string): boolean {
   return derived(state).favorites.has(key);
+}
+
+/** The assignment's privilege tier, as the core computed it. */
+export function tierOf(state: UiState, key: string): Tier | undefined {
+  return state.view?.facts[key]?.tier;
 }
 
 export function activating(state: UiState, a: Assignment): boolean {

@@ -123,6 +123,7 @@ export function view(list: Assignment[] = items): View {
     notices: [],
     approvals: noApprovals,
     reviews: noReviews,
+    facts: {},
   };
 }
 

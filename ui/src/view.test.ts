@@ -58,7 +58,7 @@ describe("popup", () => {
     await mount(r, b, () => NOW);
     r.querySelector<HTMLButtonElement>('[data-key="ua"] button.primary')?.click();
     await flush();
-    expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null } satisfies ActivationForm);
+    expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false } satisfies ActivationForm);
   });
 
   it("asks inline for justification and ticket when required, then sends them", async () => {
@@ -78,7 +78,7 @@ describe("popup", () => {
     set("duration", "120m");
     form?.requestSubmit();
     await flush();
-    expect(b.activate).toHaveBeenCalledWith({ key: "sec", justification: "incident 42", ticketNumber: "INC-42", ticketSystem: null, duration: "120m" });
+    expect(b.activate).toHaveBeenCalledWith({ key: "sec", justification: "incident 42", ticketNumber: "INC-42", ticketSystem: null, duration: "120m", confirmTier0: false });
   });
 
   it("shows a refusal next to the item, in the backend's words", async () => {
@@ -149,7 +149,7 @@ describe("favorites", () => {
     t.value = "T-1";
     r.querySelector<HTMLButtonElement>('[data-key="sec"] button.star')?.click();
     await flush();
-    expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null });
+    expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null, confirmTier0: false });
     expect(r.querySelector('[data-key="sec"] button.star')?.getAttribute("aria-pressed")).toBe("true");
   });
 
@@ -178,7 +178,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals, reviews: noReviews };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals, reviews: noReviews, facts: {} };
     const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
     const signIn = vi.fn(() => {
       emit(view());
@@ -237,7 +237,7 @@ describe("popup: batch, activating, settings", () => {
     t.value = "";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     await flush();
-    expect(activateMany).toHaveBeenCalledWith({ keys: ["ua", "sec"], justification: "incident 42", ticketNumber: null, ticketSystem: null, duration: null } satisfies BatchForm);
+    expect(activateMany).toHaveBeenCalledWith({ keys: ["ua", "sec"], justification: "incident 42", ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false } satisfies BatchForm);
     // The failure stays next to its item, still picked; the success is unpicked.
     expect(r.querySelector('[data-key="sec"] .error')?.textContent).toContain("ticket");
     expect(r.querySelector<HTMLInputElement>('[data-key="sec"] input.pick')?.checked).toBe(true);

@@ -90,6 +90,10 @@ pub struct ActivationArgs {
     /// 90m, 2h, 1h30m or ISO-8601 (PT2H); default: the lower of your default and the policy maximum.
     #[arg(long, short)]
     pub duration: Option<String>,
+    /// Start later (activate only): 22:00 (today, else tomorrow, local time),
+    /// 2026-12-01T22:00 (local), an RFC 3339 time, or +2h from now.
+    #[arg(long)]
+    pub start: Option<String>,
 }
 
 impl ActivationArgs {
@@ -99,6 +103,8 @@ impl ActivationArgs {
             ticket_number: self.ticket.clone(),
             ticket_system: self.ticket_system.clone(),
             duration: self.duration.clone(),
+            start: self.start.clone(),
+            scope: None,
         }
     }
 }
@@ -150,6 +156,10 @@ pub enum Command {
         timeout: String,
         #[arg(long)]
         json: bool,
+        /// Confirm activating a Tier 0 role (one that can take over the tenant). Without it,
+        /// elevatectl asks on a terminal and refuses elsewhere (exit 3).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Deactivate an active assignment.
     Deactivate {
@@ -176,6 +186,11 @@ pub enum Command {
         verify: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Bundles: named sets across the planes, activated and deactivated together.
+    Bundle {
+        #[command(subcommand)]
+        action: crate::bundles::BundleCommand,
     },
     /// Favorites: saved justification, ticket and duration, one command to activate them all.
     Favorites {

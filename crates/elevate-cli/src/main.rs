@@ -6,6 +6,8 @@ mod admin;
 mod approvals;
 mod args;
 mod audit;
+mod bundles;
+mod confirm;
 mod doctor;
 mod mcp;
 mod ops;

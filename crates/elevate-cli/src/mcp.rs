@@ -103,6 +103,23 @@ pub struct ActivateArgs {
     pub ticket: Option<String>,
     #[serde(default)]
     pub ticket_system: Option<String>,
+    /// A later start: 22:00 (today, else tomorrow, the user's local time), 2026-12-01T22:00,
+    /// an RFC 3339 time, or +2h; default: now. A start in the past is refused.
+    #[serde(default)]
+    pub start: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct BundleArgs {
+    /// The bundle's name, as list_bundles shows it.
+    pub name: String,
+    /// Why access is needed, in your own words (required).
+    #[serde(default)]
+    pub justification: Option<String>,
+    #[serde(default)]
+    pub duration: Option<DurationArg>,
+    #[serde(default)]
+    pub ticket: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -316,6 +333,8 @@ impl ElevateMcp {
             ticket_number: args.ticket,
             ticket_system: args.ticket_system,
             duration,
+            start: args.start,
+            scope: None,
         };
         let scope = args.scope.or(args.directory_scope_id);
         let target = Target::name(args.name, scope.as_deref());
@@ -410,6 +429,53 @@ impl ElevateMcp {
         Ok(
             match self.elevate.posture(&args.break_glass, &quiet).await {
                 Ok(report) => json_result(&bounded(&report)),
+                Err(e) => tool_error(&e),
+            },
+        )
+    }
+
+    #[tool(
+        description = "List the user's bundles (named sets of roles and groups across Entra roles, PIM for Groups and Azure resources, activated together), each with its members, the assignment each names now, and the strictest rules of its members (justification, ticket, shortest maximum duration, members needing approval). Same JSON as `elevatectl bundle list --json`. Read only.",
+        annotations(title = "List bundles", read_only_hint = true, open_world_hint = true)
+    )]
+    async fn list_bundles(&self) -> Result<CallToolResult, ErrorData> {
+        Ok(match self.elevate.bundle_views().await {
+            Ok(v) => json_result(&v),
+            Err(e) => tool_error(&e),
+        })
+    }
+
+    #[tool(
+        description = "Activate every member of a bundle with one justification in your own words. Refused before anything is sent unless every member is on the user's MCP allow list ([mcp] allow), and per member as `activate` is (approval, step-up). One result per member; a failing member does not stop the others.",
+        annotations(
+            title = "Activate a bundle",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn activate_bundle(
+        &self,
+        Parameters(args): Parameters<BundleArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let duration = match args.duration.as_ref().map(DurationArg::text).transpose() {
+            Ok(d) => d,
+            Err(e) => return Ok(tool_error(&e)),
+        };
+        let input = Input {
+            justification: args.justification,
+            ticket_number: args.ticket,
+            duration,
+            ..Input::default()
+        };
+        Ok(
+            match self
+                .elevate
+                .activate_bundle_for_agent(&args.name, &input)
+                .await
+            {
+                Ok(r) => json_result(&r),
                 Err(e) => tool_error(&e),
             },
         )

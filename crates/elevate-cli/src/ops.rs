@@ -97,6 +97,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             extend,
             timeout,
             json,
+            yes,
         } => {
             let timeout = elevate_core::policy::parse_duration(&timeout)?
                 .to_std()
@@ -105,7 +106,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
             let done = if extend {
                 e.extend(&target).await?
             } else {
-                e.activate(&target, &input.input()).await?
+                crate::confirm::activate(e, &target, &input.input(), yes).await?
             };
             output::print_outcome(&done, json);
             match (done.outcome.state, wait) {
@@ -143,6 +144,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::History { verify, json } => history(e, verify, json),
         Command::Favorites { action } => favorites(e, action).await,
+        Command::Bundle { action } => crate::bundles::run(e, action).await,
         Command::Approvals { action } => crate::approvals::run(e, action).await,
         Command::Reviews { action } => crate::reviews::run(e, action).await,
         Command::Doctor { json } => crate::doctor::run(e, json).await,

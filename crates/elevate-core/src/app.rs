@@ -39,6 +39,15 @@ pub struct ActivationForm {
     /// `90m`, `2h` or ISO-8601; None: the default (lower of the user's default and the maximum).
     #[serde(default)]
     pub duration: Option<String>,
+    /// The user confirmed activating a Tier 0 role (the popup's second click).
+    #[serde(default)]
+    pub confirm_tier0: bool,
+    /// A later start (`22:00`, `2026-12-01T22:00`, RFC 3339, `+2h`); None: now.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// For an Azure role: the scope to activate at (its own or a child); None: its own.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 impl ActivationForm {
@@ -81,6 +90,19 @@ pub struct View {
     pub approvals: crate::approval::ApprovalsView,
     /// Access review decisions waiting for me.
     pub reviews: crate::review::ReviewsView,
+    /// Per assignment key: its privilege tier and frecency (see [`ItemFacts`]).
+    pub facts: std::collections::BTreeMap<String, ItemFacts>,
+}
+
+/// What the core knows of an assignment beyond the tenant's answer, computed once for every
+/// front end: its privilege tier (the table and the config's `[tiers]`) and its frecency
+/// (how recently and often I activated it; higher first, 0 when never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ItemFacts {
+    pub tier: crate::tier::Tier,
+    pub frecency: u32,
 }
 
 /// Several assignments activated with one justification/ticket/duration (multi-select).
@@ -97,6 +119,12 @@ pub struct BatchForm {
     pub ticket_system: Option<String>,
     #[serde(default)]
     pub duration: Option<String>,
+    /// The user confirmed activating the Tier 0 roles among `keys`.
+    #[serde(default)]
+    pub confirm_tier0: bool,
+    /// A later start for every item; None: now.
+    #[serde(default)]
+    pub start: Option<String>,
 }
 
 impl BatchForm {
@@ -107,6 +135,9 @@ impl BatchForm {
             ticket_number: self.ticket_number.clone(),
             ticket_system: self.ticket_system.clone(),
             duration: self.duration.clone(),
+            confirm_tier0: self.confirm_tier0,
+            start: self.start.clone(),
+            scope: None,
         }
         .input()
     }

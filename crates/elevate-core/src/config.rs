@@ -160,6 +160,9 @@ pub struct Mcp {
     pub allow_approval: bool,
     /// Let an agent start a step-up sign-in (authentication context) in the browser.
     pub allow_step_up: bool,
+    /// Let an AI agent activate Tier 0 roles (those that can take over the tenant); off, an
+    /// agent's Tier 0 activation is refused before sending.
+    pub allow_tier0: bool,
 }
 
 /// The approver's side: off until turned on (the demo turns it on), polled while the tray
@@ -212,6 +215,25 @@ impl Default for Reviews {
         Reviews {
             enabled: None,
             poll_seconds: 900,
+        }
+    }
+}
+
+/// The command palette: a global shortcut opens it anywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct Palette {
+    /// Like `Ctrl+Alt+E` (modifiers Ctrl, Alt, Shift, Super; then one key); empty: no shortcut.
+    pub hotkey: String,
+}
+
+/// The palette's shortcut unless the config says otherwise.
+pub const DEFAULT_PALETTE_HOTKEY: &str = "Ctrl+Alt+E";
+
+impl Default for Palette {
+    fn default() -> Self {
+        Palette {
+            hotkey: DEFAULT_PALETTE_HOTKEY.into(),
         }
     }
 }
@@ -274,8 +296,15 @@ pub struct Config {
     pub posture: Posture,
     /// Access reviews assigned to me.
     pub reviews: Reviews,
+    /// Privilege tiers over the shipped table: role name, role id, "Group (owner)" or
+    /// assignment key → 0, 1 or 2 (`[tiers] "Helpdesk Administrator" = 1`).
+    pub tiers: crate::tier::Overrides,
+    /// The command palette.
+    pub palette: Palette,
     /// The proxy (when no HTTPS_PROXY/HTTP_PROXY is set) and the hosts exempt from it.
     pub network: crate::network::NetworkConfig,
+    /// Named sets of assignments across the planes, activated and deactivated together.
+    pub bundles: Vec<crate::bundle::Bundle>,
 }
 
 impl Default for Config {
@@ -296,7 +325,10 @@ impl Default for Config {
             approvals: Approvals::default(),
             posture: Posture::default(),
             reviews: Reviews::default(),
+            tiers: Default::default(),
+            palette: Palette::default(),
             network: crate::network::NetworkConfig::default(),
+            bundles: vec![],
         }
     }
 }

@@ -75,7 +75,7 @@ pub struct FavoriteOutcome {
 }
 
 /// What the needs-a-person checks find in a policy, before anything is sent.
-fn needs_person(a: &Assignment, fav: &Favorite, mode: Mode) -> Option<String> {
+pub(crate) fn needs_person(a: &Assignment, fav: &Favorite, mode: Mode) -> Option<String> {
     let p = a.policy.as_ref()?;
     if mode == Mode::Unattended {
         if let Some(c) = &p.auth_context {

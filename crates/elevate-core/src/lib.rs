@@ -19,6 +19,7 @@ pub mod model;
 pub mod network;
 pub mod notice;
 pub mod os;
+pub mod palette;
 pub mod parse;
 pub mod payload;
 pub mod pim;

@@ -118,6 +118,8 @@ pub struct TrayContext<'a> {
     pub demo: bool,
     /// Every account signed in on this machine (for "Switch to").
     pub accounts: &'a [Identity],
+    /// The bundles' names (a Bundles submenu: activate or deactivate each).
+    pub bundles: &'a [String],
 }
 
 /// "1 h 05 min left", "12 min left", "permanent".
@@ -220,7 +222,23 @@ impl TrayModel {
                 enabled: !busy,
             });
         }
-        if !view.favorites.is_empty() {
+        if !cx.bundles.is_empty() {
+            entries.push(Entry::Submenu {
+                label: "Bundles".into(),
+                entries: cx
+                    .bundles
+                    .iter()
+                    .map(|name| Entry::Submenu {
+                        label: name.clone(),
+                        entries: vec![
+                            Entry::item("Activate", Intent::ActivateBundle(name.clone())),
+                            Entry::item("Deactivate", Intent::DeactivateBundle(name.clone())),
+                        ],
+                    })
+                    .collect(),
+            });
+        }
+        if !view.favorites.is_empty() || !cx.bundles.is_empty() {
             entries.push(Entry::Separator);
         }
         let mut states = vec![];
@@ -447,6 +465,7 @@ mod tests {
             notices: vec![],
             approvals: Default::default(),
             reviews: Default::default(),
+            facts: Default::default(),
         };
         view.approvals.enabled = true;
         view.approvals.items = vec![
@@ -460,6 +479,7 @@ mod tests {
             lead_minutes: 15,
             demo: false,
             accounts: &[],
+            bundles: &[],
         };
         let tray = TrayModel::build(&view, &cx);
         assert_eq!(tray.state, TrayState::ToApprove);

@@ -134,9 +134,10 @@ async fn entra_roles_need_an_active_admin_role_and_users_are_found_by_name() {
     );
     // Alex activates Privileged Role Administrator; an approver approves it.
     let done = e
-        .activate(
+        .activate_confirmed(
             &Target::name("Privileged Role Administrator", None),
             &justified(),
+            elevate_core::service::Confirmation::Tier0,
         )
         .await
         .expect("request");

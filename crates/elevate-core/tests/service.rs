@@ -11,7 +11,7 @@ use elevate_core::intent::Intent;
 use elevate_core::model::{Plane, Status};
 use elevate_core::notice::{NoticeKind, Offer};
 use elevate_core::pim::RequestState;
-use elevate_core::service::{Input, Target};
+use elevate_core::service::{Confirmation, Input, Target};
 use elevate_core::shell::RecordingShell;
 use elevate_core::store::{DataDir, Favorite};
 use elevate_core::tray_model::TrayState;
@@ -111,10 +111,11 @@ async fn asking_again_for_what_holds_succeeds_and_sends_nothing() {
             .expect("again");
     assert_eq!(again.outcome.state, RequestState::AlreadyActive);
     assert_eq!(s.creates(), 1, "nothing sent the second time");
-    // A role with approval: pending, then "already pending".
+    // A role with approval: pending, then "already pending" (asking again needs no
+    // confirmation: nothing is sent).
     let pra = Target::name("Privileged Role Administrator", None);
     let sent =
-        s.e.activate(&pra, &justified("rotation", "1h"))
+        s.e.activate_confirmed(&pra, &justified("rotation", "1h"), Confirmation::Tier0)
             .await
             .expect("request");
     assert_eq!(sent.outcome.state, RequestState::PendingApproval);

@@ -7,4 +7,16 @@ export type ActivationForm = { key: string, justification: string | null, ticket
 /**
  * `90m`, `2h` or ISO-8601; None: the default (lower of the user's default and the maximum).
  */
-duration: string | null, };
+duration: string | null, 
+/**
+ * The user confirmed activating a Tier 0 role (the popup's second click).
+ */
+confirmTier0: boolean, 
+/**
+ * A later start (`22:00`, `2026-12-01T22:00`, RFC 3339, `+2h`); None: now.
+ */
+start: string | null, 
+/**
+ * For an Azure role: the scope to activate at (its own or a child); None: its own.
+ */
+scope: string | null, };

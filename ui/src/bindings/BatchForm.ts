@@ -3,4 +3,12 @@
 /**
  * Several assignments activated with one justification/ticket/duration (multi-select).
  */
-export type BatchForm = { keys: Array<string>, justification: string | null, ticketNumber: string | null, ticketSystem: string | null, duration: string | null, };
+export type BatchForm = { keys: Array<string>, justification: string | null, ticketNumber: string | null, ticketSystem: string | null, duration: string | null, 
+/**
+ * The user confirmed activating the Tier 0 roles among `keys`.
+ */
+confirmTier0: boolean, 
+/**
+ * A later start for every item; None: now.
+ */
+start: string | null, };

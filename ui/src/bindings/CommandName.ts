@@ -3,4 +3,4 @@
 /**
  * Every command the webviews may invoke; one list feeds the handler, the build script, the capabilities and this type.
  */
-export type CommandName = "app_info" | "close_popup" | "view" | "refresh" | "activate" | "deactivate" | "cancel" | "sign_in" | "toggle_favorite" | "activate_many" | "decide" | "open_in_portal" | "history_view" | "reviews_view" | "decide_review" | "open_settings" | "close_settings" | "settings_get" | "settings_save" | "check_connection" | "sign_out" | "switch_account" | "add_account";
+export type CommandName = "app_info" | "close_popup" | "view" | "refresh" | "activate" | "deactivate" | "cancel" | "sign_in" | "toggle_favorite" | "activate_many" | "decide" | "open_in_portal" | "history_view" | "reviews_view" | "decide_review" | "open_settings" | "close_settings" | "settings_get" | "settings_save" | "check_connection" | "sign_out" | "switch_account" | "add_account" | "palette_items" | "palette_run" | "close_palette";

@@ -2,6 +2,7 @@
 import type { ApprovalsView } from "./ApprovalsView";
 import type { Favorite } from "./Favorite";
 import type { Identity } from "./Identity";
+import type { ItemFacts } from "./ItemFacts";
 import type { ReviewsView } from "./ReviewsView";
 import type { Snapshot } from "./Snapshot";
 
@@ -37,4 +38,8 @@ approvals: ApprovalsView,
 /**
  * Access review decisions waiting for me.
  */
-reviews: ReviewsView, };
+reviews: ReviewsView, 
+/**
+ * Per assignment key: its privilege tier and frecency (see [`ItemFacts`]).
+ */
+facts: { [key in string]: ItemFacts }, };

@@ -73,8 +73,9 @@ impl ManagedIdentity {
     }
 
     pub fn new(source: Source, client_id: Option<String>) -> Result<ManagedIdentity, Error> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
+        // Never through a proxy (the endpoint is on this machine or the host), TLS as everywhere.
+        let client = crate::network::Network::direct()
+            .client_builder()?
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(20))

@@ -40,7 +40,7 @@ pub use audit::{matches as audit_matches, AuditEvent, AuditQuery, AUDIT_SCOPES, 
 use common::CachedPolicy;
 pub use definitions::RoleDefinition;
 pub use outcome::{classify, RequestOutcome, RequestState};
-pub use posture::{Progress, ALERT_SCOPES, GROUP_SCOPES, POSTURE_SCOPES, REVIEW_SCOPES};
+pub use posture::{Progress, ALERT_SCOPES, GROUP_SCOPES, POSTURE_SCOPES};
 pub use reviews::{MyReviews, REVIEW_READ, REVIEW_WRITE};
 
 pub struct Pim {

@@ -32,7 +32,6 @@ pub const GROUP_SCOPES: [&str; 3] = [
     "RoleManagementPolicy.Read.AzureADGroup",
 ];
 pub const ALERT_SCOPES: [&str; 1] = ["RoleManagementAlert.Read.Directory"];
-pub const REVIEW_SCOPES: [&str; 1] = ["AccessReview.Read.All"];
 const EXPAND: &str = "$expand=principal,roleDefinition($select=id,displayName,templateId)";
 /// Groups read per report at most: beyond it the report says how many were left out.
 pub const MAX_GROUPS: usize = 2_000;
@@ -388,7 +387,7 @@ impl Pim {
 
     async fn review_series(&self) -> Result<Vec<ReviewSeries>, Error> {
         self.renewing(Resource::Graph, || async {
-            let token = self.graph_token(&REVIEW_SCOPES).await?;
+            let token = self.graph_token(&super::REVIEW_READ).await?;
             let url = self.graph("/identityGovernance/accessReviews/definitions?$top=100");
             let items = self.read_all(&url, None, &token).await?;
             Ok(items.iter().filter_map(wire::review_series).collect())

@@ -11,7 +11,7 @@ use crate::auth::Resource;
 use crate::error::{Error, ServiceError};
 use crate::http::Request;
 use crate::model::Plane;
-use crate::review::{self, ReviewApi, ReviewDecision, ReviewFailure, ReviewItem, Series};
+use crate::review::{self, ReviewApi, ReviewDecision, ReviewFailure, ReviewItem};
 use crate::secret::Secret;
 
 use super::Pim;
@@ -288,30 +288,5 @@ impl Pim {
         })
         .await
         .map_err(|e| explain_decision(e, it))
-    }
-
-    /// Every access review series of the tenant (Graph; needs AccessReview.Read.All and a
-    /// reader role such as Global Reader or Security Reader), for reports.
-    pub async fn all_review_series(&self) -> Result<Vec<(Series, Value)>, Error> {
-        self.renewing(Resource::Graph, || async {
-            let token = self
-                .session
-                .token_with_scopes(Resource::Graph, &REVIEW_READ)
-                .await?;
-            Ok(self
-                .graph_pages(DEFS, &token)
-                .await?
-                .into_iter()
-                .filter_map(|d| review::graph_series(&d).map(|s| (s, d)))
-                .collect())
-        })
-        .await
-        .map_err(|e| match e.service() {
-            Some(s) if s.status == 403 && !s.code.eq_ignore_ascii_case("PermissionScopeNotGranted") => explained(
-                s,
-                "Listing every access review needs an Entra role such as Global Reader, Security Reader or Identity Governance Administrator: activate one and try again.".into(),
-            ),
-            _ => explain_list(e, ReviewApi::Graph),
-        })
     }
 }

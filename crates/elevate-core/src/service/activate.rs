@@ -30,6 +30,12 @@ pub struct Input {
     /// `90m`, `2h` or ISO-8601; None: the default (lower of the user's and the maximum).
     #[serde(default)]
     pub duration: Option<String>,
+    /// A later start (`22:00`, `2026-12-01T22:00`, RFC 3339, `+2h`); None: now.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// An Azure scope under the eligibility's to activate at (least privilege); None: its own.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 fn given(s: &Option<String>) -> Option<String> {
@@ -55,6 +61,7 @@ impl Input {
             ticket_number: f.ticket_number.clone(),
             ticket_system: f.ticket_system.clone(),
             duration: f.duration.clone(),
+            ..Input::default()
         });
         let pick = |mine: &Option<String>, theirs: fn(&Input) -> &Option<String>| {
             given(mine).or_else(|| saved.as_ref().and_then(|s| given(theirs(s))))
@@ -78,9 +85,34 @@ impl From<&crate::app::ActivationForm> for Input {
             ticket_number: f.ticket_number.clone(),
             ticket_system: f.ticket_system.clone(),
             duration: f.duration.clone(),
+            start: f.start.clone(),
+            scope: f.scope.clone(),
         }
     }
 }
+
+/// The user's explicit yes to activating a Tier 0 role: the popup's and the palette's
+/// confirm button, elevatectl's `--yes` (or its prompt), an MCP config that allows Tier 0.
+/// Without it the use case refuses a Tier 0 activation before sending (rule `Tier0Confirmation`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Confirmation {
+    #[default]
+    None,
+    Tier0,
+}
+
+impl Confirmation {
+    pub fn given(yes: bool) -> Confirmation {
+        if yes {
+            Confirmation::Tier0
+        } else {
+            Confirmation::None
+        }
+    }
+}
+
+/// The rule a Tier 0 activation without confirmation is refused under.
+pub const TIER0_RULE: &str = "Tier0Confirmation";
 
 /// A request made (or found unnecessary), and for which assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +157,7 @@ impl Elevate {
         Ok(view.snapshot.assignments)
     }
 
-    fn favorite(&self, key: &str) -> Option<Favorite> {
+    pub(crate) fn favorite(&self, key: &str) -> Option<Favorite> {
         self.data
             .load_favorites()
             .ok()
@@ -133,14 +165,29 @@ impl Elevate {
     }
 
     /// Activates what `target` names. Already active or already pending is success with
-    /// that state (nothing is sent); input that breaks a rule is refused before sending.
+    /// that state (nothing is sent); input that breaks a rule is refused before sending, and
+    /// so is a Tier 0 role (see [`Elevate::activate_confirmed`]).
     pub async fn activate(self: &Arc<Self>, target: &Target, input: &Input) -> Result<Done, Error> {
+        self.activate_confirmed(target, input, Confirmation::None)
+            .await
+    }
+
+    /// [`Elevate::activate`] with what the user confirmed: a Tier 0 role is sent only with
+    /// [`Confirmation::Tier0`].
+    pub async fn activate_confirmed(
+        self: &Arc<Self>,
+        target: &Target,
+        input: &Input,
+        confirmation: Confirmation,
+    ) -> Result<Done, Error> {
         self.refuse_app_only("activate")?;
         input.check()?;
+        self.start_of(input)?;
         let all = self.lookup().await?;
-        let a = resolve(
+        let a = self.pick(
             &all,
             target,
+            input.scope.as_deref(),
             &[Status::Eligible, Status::Active, Status::PendingApproval],
         )?;
         if let Some(state) = holds(&all, &a.key) {
@@ -149,7 +196,10 @@ impl Elevate {
                 outcome: already(state),
             });
         }
-        let out = self.send_activation(&a, input).await;
+        let out = self.send_activation(&a, input, confirmation).await;
+        if out.is_ok() {
+            self.remember_scope(&all, &a);
+        }
         if self.background {
             self.refresh().await;
         }
@@ -161,13 +211,38 @@ impl Elevate {
         })
     }
 
+    /// Refuses a Tier 0 activation the user did not confirm, naming the rule.
+    pub(crate) fn check_tier(
+        &self,
+        a: &Assignment,
+        confirmation: Confirmation,
+    ) -> Result<(), Error> {
+        let tier = crate::tier::tier_of(a, &self.config().tiers);
+        if tier != crate::tier::Tier::Tier0 || confirmation == Confirmation::Tier0 {
+            return Ok(());
+        }
+        Err(Error::PolicyRefused {
+            rule: TIER0_RULE.into(),
+            message: format!(
+                "{} is Tier 0 (it can take over the tenant): activating it needs your explicit confirmation (the confirm button in Elevate, or --yes with elevatectl).",
+                a.label()
+            ),
+        })
+    }
+
     /// Plans (refusing before sending), sends and records one activation.
     async fn send_activation(
         &self,
         a: &Assignment,
         input: &Input,
+        confirmation: Confirmation,
     ) -> Result<RequestOutcome, Error> {
-        let parsed = input.with_favorite(self.favorite(&a.key).as_ref())?;
+        self.check_tier(a, confirmation)?;
+        let mut parsed = input.with_favorite(self.favorite(&a.key).as_ref())?;
+        parsed.start = self.start_of(input)?;
+        if let Some(start) = parsed.start {
+            crate::start::check_start(a, start)?;
+        }
         let defaults = self.config().defaults;
         let plan = self.pim.plan(a, &parsed, &defaults).await?;
         let out = self.pim.activate(a, &plan).await;
@@ -175,11 +250,13 @@ impl Elevate {
         out
     }
 
-    /// Multi-select: every key with the same input, concurrently; one result each.
+    /// Multi-select: every key with the same input, concurrently; one result each. Tier 0
+    /// items are refused (each its own result) unless `confirmation` says yes.
     pub async fn activate_many(
         self: &Arc<Self>,
         keys: &[String],
         input: &Input,
+        confirmation: Confirmation,
     ) -> Result<Vec<BatchItem>, Error> {
         input.check()?;
         let all = self.lookup().await?;
@@ -190,7 +267,7 @@ impl Elevate {
                 if let Some(state) = holds(all, &a.key) {
                     return Ok((a, already(state)));
                 }
-                let out = self.send_activation(&a, input).await?;
+                let out = self.send_activation(&a, input, confirmation).await?;
                 Ok::<_, Error>((a, out))
             }
         });
@@ -280,7 +357,7 @@ impl Elevate {
     /// Cancels a pending request (by the assignment's key or name, or the request id).
     pub async fn cancel(self: &Arc<Self>, target: &Target) -> Result<Done, Error> {
         let all = self.lookup().await?;
-        let a = resolve(&all, target, &[Status::PendingApproval])?;
+        let a = resolve(&all, target, &[Status::PendingApproval, Status::Scheduled])?;
         super::lock(&self.live).cancelled.push(a.key.clone());
         let out = self.pim.cancel(&a).await;
         self.record("cancel", &a, &out, None);
@@ -353,7 +430,7 @@ fn holds(all: &[Assignment], key: &str) -> Option<RequestState> {
     let has = |s: Status| all.iter().any(|a| a.key == key && a.status == s);
     if has(Status::Active) {
         Some(RequestState::AlreadyActive)
-    } else if has(Status::PendingApproval) {
+    } else if has(Status::PendingApproval) || has(Status::Scheduled) {
         Some(RequestState::AlreadyPending)
     } else {
         None
@@ -367,6 +444,8 @@ impl From<&crate::app::BatchForm> for Input {
             ticket_number: f.ticket_number.clone(),
             ticket_system: f.ticket_system.clone(),
             duration: f.duration.clone(),
+            start: f.start.clone(),
+            ..Input::default()
         }
     }
 }

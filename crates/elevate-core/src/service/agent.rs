@@ -1,7 +1,8 @@
 //! What an AI agent may do (over `elevatectl mcp`), bounded: an activation needs a
 //! justification the agent wrote itself (no default is filled in), only roles the config's
 //! `[mcp] allow` list names, and never a role needing an approver or a step-up sign-in unless
-//! the config opts in. Refused before anything is sent, with the rule and the setting named.
+//! the config opts in, nor a Tier 0 role unless `[mcp] allow_tier0`. Refused before anything
+//! is sent, with the rule and the setting named.
 //! The organisation's policy comes first: MCP turned off, or its own allow list.
 
 use std::sync::Arc;
@@ -70,7 +71,17 @@ impl Elevate {
                 )));
             }
         }
-        self.activate(&Target::key(a.key.clone()), input).await
+        let tier = crate::tier::tier_of(&a, &self.config().tiers);
+        if tier == crate::tier::Tier::Tier0 && !rules.allow_tier0 {
+            return Err(refuse("AgentTier0", format!(
+                "{} is Tier 0 (it can take over the tenant); an AI agent may not activate it unless the config says `[mcp] allow_tier0 = true`. Activate it yourself.",
+                a.label()
+            )));
+        }
+        // The config's `allow_tier0` is the user's confirmation, given ahead.
+        let confirmation = super::Confirmation::given(rules.allow_tier0);
+        self.activate_confirmed(&Target::key(a.key.clone()), input, confirmation)
+            .await
     }
 
     /// An agent's deactivation: only what the allow list names.
@@ -82,7 +93,11 @@ impl Elevate {
         self.deactivate(&Target::key(a.key.clone())).await
     }
 
-    fn check_agent_allowed(&self, allow: &[String], a: &Assignment) -> Result<(), Error> {
+    pub(super) fn check_agent_allowed(
+        &self,
+        allow: &[String],
+        a: &Assignment,
+    ) -> Result<(), Error> {
         if !self.managed.mcp_allows(&a.name, &a.label()) {
             return Err(refuse(
                 "managed.mcp_allow",

@@ -114,7 +114,10 @@ impl Elevate {
         self: &Arc<Self>,
         mode: Mode,
     ) -> Result<Vec<FavoriteOutcome>, Error> {
-        let favorites = self.favorites()?;
+        let mut favorites = self.favorites()?;
+        if mode == Mode::Unattended {
+            favorites.extend(self.autostart_bundles().await);
+        }
         self.activate_these(&favorites, mode).await
     }
 
@@ -137,11 +140,17 @@ impl Elevate {
             notices: vec![],
             approvals: Default::default(),
             reviews: Default::default(),
+            facts: Default::default(),
         });
         let mut snapshot = view.snapshot;
         snapshot.assignments = all.clone();
         let defaults = self.config().defaults;
-        let outcomes = activate_favorites(&self.pim, favorites, &snapshot, &defaults, mode).await;
+        let (send, held) = self.hold_tier0(favorites, &all);
+        let mut outcomes = activate_favorites(&self.pim, &send, &snapshot, &defaults, mode).await;
+        for (fav, a) in held {
+            outcomes.push(self.held_tier0(fav, a, mode).await);
+        }
+        outcomes.sort_by_key(|o| favorites.iter().position(|f| f.key == o.key));
         for o in &outcomes {
             let fav = favorites.iter().find(|f| f.key == o.key);
             let (outcome, request_id, error) = match &o.result {
@@ -185,6 +194,53 @@ impl Elevate {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Tier 0 favorites are never sent from a favorite: they need the user's confirmation in
+    /// the popup. Splits `favorites` into those to send and the held Tier 0 eligible ones.
+    fn hold_tier0<'a>(
+        &self,
+        favorites: &'a [Favorite],
+        all: &[Assignment],
+    ) -> (Vec<Favorite>, Vec<(&'a Favorite, Assignment)>) {
+        let tiers = self.config().tiers;
+        let (mut send, mut held) = (vec![], vec![]);
+        for f in favorites {
+            let busy = all
+                .iter()
+                .any(|a| a.key == f.key && a.status != Status::Eligible);
+            match all
+                .iter()
+                .find(|a| a.key == f.key && a.status == Status::Eligible)
+            {
+                Some(a) if !busy && crate::tier::tier_of(a, &tiers) == crate::tier::Tier::Tier0 => {
+                    held.push((f, a.clone()))
+                }
+                _ => send.push(f.clone()),
+            }
+        }
+        (send, held)
+    }
+
+    /// A held Tier 0 favorite: what else it needs from a person first (an approver, a
+    /// step-up), else the confirmation.
+    async fn held_tier0(&self, fav: &Favorite, mut a: Assignment, mode: Mode) -> FavoriteOutcome {
+        if a.policy.is_none() {
+            a.policy = self.pim.policy(&a).await.ok();
+        }
+        let other = a
+            .policy
+            .as_ref()
+            .and_then(|_| crate::favorites::needs_person(&a, fav, mode));
+        FavoriteOutcome {
+            key: fav.key.clone(),
+            label: fav.label.clone(),
+            result: FavoriteResult::NeedsYou {
+                reason: other.unwrap_or_else(|| {
+                    "Tier 0 (it can take over the tenant): confirm it in Elevate's popup".into()
+                }),
+            },
+        }
     }
 
     /// One click on a favorite in the tray: activates it with what it saved. When it needs

@@ -127,7 +127,11 @@ impl Elevate {
         if q.plane
             .is_none_or(|p| p == crate::model::Plane::AzureResource)
         {
-            match self.pim.activity_log(since, now + chrono::Duration::minutes(5)).await {
+            match self
+                .pim
+                .activity_log(since, now + chrono::Duration::minutes(5))
+                .await
+            {
                 Ok((azure, skipped)) => {
                     events.extend(
                         azure

@@ -10,15 +10,18 @@ mod admin;
 mod agent;
 mod approvals;
 mod background;
+mod bundles;
 mod doctor;
 mod env;
 mod favorites;
 mod history;
 mod intents;
 mod list;
+mod palette;
 mod posture;
 mod resolve;
 mod reviews;
+mod scopes;
 mod settings;
 mod signin;
 
@@ -38,7 +41,7 @@ use crate::shell::Shell;
 use crate::store::DataDir;
 use crate::tray_model::{TrayContext, TrayModel};
 
-pub use activate::{Done, Input};
+pub use activate::{Confirmation, Done, Input, TIER0_RULE};
 pub use admin::{AdminDone, AssignInput};
 pub use approvals::{plane_of_key, time_to_decide};
 pub use env::{Env, Secrets};
@@ -47,6 +50,7 @@ pub use history::{state_word, AuditReport, HistoryView};
 pub use list::{Filter, Followed, Waiting};
 pub use resolve::{resolve, Target};
 pub use reviews::{time_to_review, CLOSING_SOON_HOURS};
+pub use scopes::{strictly_under, ScopeChoices, ScopeReason};
 pub use settings::Saved;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -117,6 +121,7 @@ impl Elevate {
         let (store, notice) = env.secret_store();
         notices.extend(notice);
         notices.extend(crate::auth::check_accounts(&env.data.0));
+        notices.extend(crate::tier::bad_overrides(&config.tiers));
         // The organisation's policy beats the user's settings; a tenant or cloud it does not
         // allow is refused here, before any request.
         let managed = env.policy.clone();
@@ -297,6 +302,11 @@ impl Elevate {
                         .copied()
                         .unwrap_or(15);
                     let accounts = self.session().accounts();
+                    let bundles: Vec<String> = lock(&self.config)
+                        .bundles
+                        .iter()
+                        .map(|b| b.name.clone())
+                        .collect();
                     TrayModel::build(
                         v,
                         &TrayContext {
@@ -304,6 +314,7 @@ impl Elevate {
                             lead_minutes: lead,
                             demo: self.demo,
                             accounts: &accounts,
+                            bundles: &bundles,
                         },
                     )
                 }
@@ -361,6 +372,7 @@ impl Elevate {
         };
         let approvals = self.approvals_view();
         let reviews = self.reviews_view();
+        let facts = self.facts(&snapshot.assignments);
         let view = View {
             account: self.session().identity(),
             snapshot,
@@ -371,6 +383,7 @@ impl Elevate {
             notices,
             approvals,
             reviews,
+            facts,
         };
         self.publish(view.clone());
         self.sign_in_notice(&view);
@@ -407,6 +420,32 @@ impl Elevate {
             }
         }
         view
+    }
+
+    /// Each assignment's tier (the table under the config's `[tiers]`) and frecency (from
+    /// the local history), computed once per refresh for every front end.
+    fn facts(
+        &self,
+        assignments: &[crate::model::Assignment],
+    ) -> std::collections::BTreeMap<String, crate::app::ItemFacts> {
+        let tiers = self.config().tiers;
+        let frecency = match self.history.records() {
+            Ok(records) => crate::frecency::scores(&records, self.clock.now()),
+            Err(e) => {
+                tracing::warn!("frecency: the history could not be read: {e}");
+                Default::default()
+            }
+        };
+        assignments
+            .iter()
+            .map(|a| {
+                let facts = crate::app::ItemFacts {
+                    tier: crate::tier::tier_of(a, &tiers),
+                    frecency: frecency.get(&a.key).copied().unwrap_or(0),
+                };
+                (a.key.clone(), facts)
+            })
+            .collect()
     }
 
     /// Says once that a sign-in is needed (with a button), until a refresh works again.
