@@ -229,7 +229,9 @@ def test_mcp_session_over_stdio(cli: Cli, desktop: DesktopSession) -> None:
         tools = {t["name"]: t for t in mcp.request("tools/list")["tools"]}
         assert set(tools) == {"list_eligible", "list_active", "activate", "deactivate",
                               "list_pending_approvals", "decide_approval", "policy", "history", "audit", "posture",
-                              "list_access_reviews"}
+                              "list_access_reviews", "list_bundles", "activate_bundle"}
+        assert tools["list_bundles"]["annotations"]["readOnlyHint"] is True
+        assert tools["activate_bundle"]["annotations"]["destructiveHint"] is True
         assert tools["policy"]["annotations"]["readOnlyHint"] is True
         assert tools["history"]["annotations"]["readOnlyHint"] is True
         assert tools["list_pending_approvals"]["annotations"]["readOnlyHint"] is True

@@ -94,8 +94,10 @@ def test_the_html_report_opens_offline_in_a_browser(cli: Cli, desktop: DesktopSe
         assert "items need action" in verdict, verdict
         cards = driver.find_all(".card")
         assert len(cards) == 4
-        # Kept with the test artefacts; docs/posture-report.png is a copy of one.
+        # Kept with the test artefacts (docs/posture-report.png is a copy of one). What was
+        # rendered is checked above through the DOM: WebKit may answer a screenshot of a page at
+        # rest with its last presented frame, so its pixels are not asserted on.
         shot = driver.screenshot(ARTIFACTS / "posture-report.png")
-        assert shot.stat().st_size > 10_000
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         driver.quit()

@@ -47,7 +47,7 @@ export function createBatch(container: HTMLElement, state: UiState, backend: Bac
       }
       go.disabled = true;
       render();
-      void backend.activateMany({ keys, justification: field(data, "justification"), ticketNumber: field(data, "ticket"), ticketSystem: null, duration: null, confirmTier0: false }).then(
+      void backend.activateMany({ keys, justification: field(data, "justification"), ticketNumber: field(data, "ticket"), ticketSystem: null, duration: null, confirmTier0: false, start: null }).then(
         (results) => {
           for (const r of results) {
             state.busy.delete(r.key);

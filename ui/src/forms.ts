@@ -23,7 +23,8 @@ export function createForms(state: UiState, backend: Backend, render: () => void
 
   const values = (form: HTMLFormElement | null) => {
     const data = form ? new FormData(form) : null;
-    return { justification: field(data, "justification"), ticketNumber: field(data, "ticket"), ticketSystem: field(data, "ticketSystem"), duration: field(data, "duration") };
+    // The scope picker is not in the popup yet: an Azure role is activated at its own scope.
+    return { justification: field(data, "justification"), ticketNumber: field(data, "ticket"), ticketSystem: field(data, "ticketSystem"), duration: field(data, "duration"), start: field(data, "start"), scope: null };
   };
 
   const close = (): void => {
@@ -60,6 +61,8 @@ export function createForms(state: UiState, backend: Backend, render: () => void
         el("label", {}, "Ticket system", el("input", { name: "ticketSystem", autocomplete: "off" })),
       );
     }
+    // A later start (a change window): the core reads 22:00, 2026-12-01T22:00 or +2h.
+    form.append(el("label", {}, "Start (optional: 22:00, +2h)", el("input", { name: "start", autocomplete: "off", placeholder: "now" })));
     const duration = el("select", { name: "duration", "aria-label": "Duration" }, el("option", { value: "" }, "Default duration"));
     for (const m of durationChoices(p)) duration.append(el("option", { value: `${String(m)}m` }, human(m)));
     const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");

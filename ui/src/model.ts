@@ -30,7 +30,7 @@ export function ordered(items: readonly Assignment[], facts: Facts = {}): Assign
     items.filter((a) => a.status === "pendingApproval" || (a.status === "active" && a.assignmentType === "activated")).map((a) => a.key),
   );
   items = items.filter((a) => a.status !== "eligible" || !busy.has(a.key));
-  const rank = { active: 0, pendingApproval: 1, eligible: 2 } as const;
+  const rank = { active: 0, pendingApproval: 1, scheduled: 1, eligible: 2 } as const;
   const planes = { entraRole: 0, group: 1, azureResource: 2 } as const;
   const labels = new Map(items.map((a) => [a, label(a)]));
   const name = (a: Assignment): string => labels.get(a) ?? label(a);

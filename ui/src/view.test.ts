@@ -58,7 +58,7 @@ describe("popup", () => {
     await mount(r, b, () => NOW);
     r.querySelector<HTMLButtonElement>('[data-key="ua"] button.primary')?.click();
     await flush();
-    expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false } satisfies ActivationForm);
+    expect(b.activate).toHaveBeenCalledWith({ key: "ua", justification: null, ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false, start: null, scope: null } satisfies ActivationForm);
   });
 
   it("asks inline for justification and ticket when required, then sends them", async () => {
@@ -76,9 +76,11 @@ describe("popup", () => {
     set("justification", "incident 42");
     set("ticket", "INC-42");
     set("duration", "120m");
+    set("start", "22:00");
     form?.requestSubmit();
     await flush();
-    expect(b.activate).toHaveBeenCalledWith({ key: "sec", justification: "incident 42", ticketNumber: "INC-42", ticketSystem: null, duration: "120m", confirmTier0: false });
+    // The start is sent as typed: the core parses it and names the rule a bad one breaks.
+    expect(b.activate).toHaveBeenCalledWith({ key: "sec", justification: "incident 42", ticketNumber: "INC-42", ticketSystem: null, duration: "120m", confirmTier0: false, start: "22:00", scope: null });
   });
 
   it("shows a refusal next to the item, in the backend's words", async () => {
@@ -149,7 +151,7 @@ describe("favorites", () => {
     t.value = "T-1";
     r.querySelector<HTMLButtonElement>('[data-key="sec"] button.star')?.click();
     await flush();
-    expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null, confirmTier0: false });
+    expect(toggleFavorite).toHaveBeenCalledWith({ key: "sec", justification: "soc", ticketNumber: "T-1", ticketSystem: null, duration: null, confirmTier0: false, start: null, scope: null });
     expect(r.querySelector('[data-key="sec"] button.star')?.getAttribute("aria-pressed")).toBe("true");
   });
 
@@ -237,7 +239,7 @@ describe("popup: batch, activating, settings", () => {
     t.value = "";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     await flush();
-    expect(activateMany).toHaveBeenCalledWith({ keys: ["ua", "sec"], justification: "incident 42", ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false } satisfies BatchForm);
+    expect(activateMany).toHaveBeenCalledWith({ keys: ["ua", "sec"], justification: "incident 42", ticketNumber: null, ticketSystem: null, duration: null, confirmTier0: false, start: null } satisfies BatchForm);
     // The failure stays next to its item, still picked; the success is unpicked.
     expect(r.querySelector('[data-key="sec"] .error')?.textContent).toContain("ticket");
     expect(r.querySelector<HTMLInputElement>('[data-key="sec"] input.pick')?.checked).toBe(true);
