@@ -189,6 +189,26 @@ async fn a_sign_in_method_not_allowed_is_refused_before_the_browser_opens() {
 }
 
 #[tokio::test]
+async fn an_app_only_method_the_policy_does_not_allow_is_refused_at_open() {
+    let s = Svc::start(None).await;
+    let mut env = common::sim_env(&s.sim, &s.dir, Some(s.dir.join("config.toml")), false);
+    env.policy = s.policy(r#"{"sign_in_methods": ["browser"]}"#);
+    let inner = env.vars.clone();
+    // `--auth client-secret` with the variables azure-identity users set.
+    env.vars = Arc::new(move |k: &str| match k {
+        "ELEVATE_AUTH" => Some("client-secret".into()),
+        "AZURE_CLIENT_SECRET" => Some("not-used".into()),
+        _ => inner(k),
+    });
+    let err = Elevate::open(env, Arc::new(RecordingShell::default()))
+        .err()
+        .expect("refused");
+    let message = refused(err, "managed.sign_in_methods");
+    assert!(message.contains("client-secret"), "{message}");
+    assert_eq!(s.requests(), 0);
+}
+
+#[tokio::test]
 async fn locked_settings_are_refused_on_save_and_shown_locked() {
     let s = Svc::start(None).await;
     let (opened, _) = s.open(

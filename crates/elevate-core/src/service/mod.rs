@@ -145,7 +145,7 @@ impl Elevate {
             env.opener.clone(),
         )
         .with_data_dir(env.data.0.clone());
-        let session = signin::with_credential(session, &*env.vars)?;
+        let session = signin::with_credential(session, &*env.vars, &managed)?;
         let mut pim = Pim::new(Arc::new(session), env.clock.clone());
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
@@ -288,8 +288,11 @@ impl Elevate {
         self.update_tray(true);
     }
 
-    /// The tray for the current view and time; drawn only when it changed.
+    /// The tray for the current view and time; drawn only when it changed. The tray's lock is
+    /// held from reading the view to drawing: the refresh, approvals and reviews loops each
+    /// update the view, and a model computed earlier must never be drawn over a later one.
     pub(crate) fn update_tray(&self, force: bool) {
+        let mut shown = lock(&self.tray);
         let model = {
             let view = lock(&self.view);
             match view.as_ref() {
@@ -320,7 +323,6 @@ impl Elevate {
                 }
             }
         };
-        let mut shown = lock(&self.tray);
         if force || shown.as_ref() != Some(&model) {
             self.shell.set_tray(&model);
             *shown = Some(model);

@@ -7,14 +7,19 @@ use super::Elevate;
 use crate::auth::{AuthMethod, Credential, Session, SignInSummary};
 use crate::error::Error;
 
-/// The session with the credential `ELEVATE_AUTH` names (browser and device code: as it is).
+/// The session with the credential `ELEVATE_AUTH` names (browser and device code: as it is),
+/// when the organisation's policy allows that method (refused before anything is read or sent).
 pub(super) fn with_credential(
     session: Session,
     vars: &dyn Fn(&str) -> Option<String>,
+    policy: &crate::managed::Policy,
 ) -> Result<Session, Error> {
     let Some(method) = vars("ELEVATE_AUTH").filter(|m| !m.trim().is_empty()) else {
         return Ok(session);
     };
+    if let Some(m) = crate::managed::SignInMethod::parse(&method) {
+        policy.allows_sign_in(m)?;
+    }
     let method = AuthMethod::parse(&method)?;
     Ok(match Credential::from_env(method, vars, &session.cfg)? {
         Some(c) => session.with_credential(c),
