@@ -578,3 +578,48 @@ async fn a_request_that_needs_my_words_opens_the_popup_on_it() {
     );
     assert_eq!(t.count("graph.group.assignmentApprovals.decide"), 0);
 }
+
+/// The tray's Refresh starts a refresh and an approvals look together. Whichever publishes
+/// last, the view and the tray keep what the look found: a refresh that read the approvals
+/// before the look stored them must not draw over them (this once left the icon idle while
+/// the "to approve" notice was out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_racing_an_approvals_look_never_hides_the_request() {
+    let t = Approver::new(true).await;
+    t.e.refresh().await;
+    for round in 0..40 {
+        let made = t
+            .request(json!({"user": LEE, "plane": "entra", "role": "Conditional Access Administrator", "justification": "x"}))
+            .await;
+        let (a, b) = (t.e.clone(), t.e.clone());
+        let refresh = tokio::spawn(async move { a.refresh().await });
+        let look = tokio::spawn(async move { b.poll_approvals().await });
+        refresh.await.expect("refresh");
+        look.await.expect("look").expect("poll");
+        let view = t.e.cached().expect("view");
+        assert_eq!(
+            view.approvals.items.len(),
+            1,
+            "round {round}: the stored view"
+        );
+        assert_eq!(
+            t.shell.last_view().expect("view").approvals.items.len(),
+            1,
+            "round {round}: the last view published"
+        );
+        assert_eq!(
+            t.shell.last_tray().expect("tray").state,
+            TrayState::ToApprove,
+            "round {round}: the tray"
+        );
+        // Denied, so the next round's request is new to the look.
+        t.e.decide(
+            made["id"].as_str().expect("id"),
+            Verdict::Deny,
+            Some("round over"),
+        )
+        .await
+        .expect("deny");
+        assert!(t.e.cached().expect("view").approvals.items.is_empty());
+    }
+}

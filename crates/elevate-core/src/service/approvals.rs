@@ -246,18 +246,7 @@ impl Elevate {
 
     /// Puts the approvals into the current view and publishes it (the tray follows).
     fn publish_approvals(&self) {
-        let approvals = self.approvals_view();
-        let view = {
-            let mut guard = lock(&self.view);
-            guard.as_mut().map(|v| {
-                v.approvals = approvals;
-                v.clone()
-            })
-        };
-        if let Some(v) = view {
-            self.shell.publish(&v);
-            self.update_tray(false);
-        }
+        self.publish_with(false, |_| {});
     }
 
     /// The approval `id` names (key, request id or approval id): from the last look, else

@@ -102,11 +102,13 @@ impl Elevate {
 
     /// The view again, with the favorites as saved now (no network).
     fn republish(&self) {
-        if let Some(mut v) = self.cached() {
-            v.favorites = self.favorites().unwrap_or_default();
-            v.focus = None;
-            self.publish(v);
-        }
+        let favorites = self.favorites().unwrap_or_default();
+        self.publish_with(true, move |view| {
+            if let Some(v) = view.as_mut() {
+                v.favorites = favorites;
+                v.focus = None;
+            }
+        });
     }
 
     /// Every favorite that is eligible and neither active nor pending, in one go.

@@ -283,9 +283,27 @@ impl Elevate {
 
     /// Stores and publishes a view, then brings the tray up to date.
     fn publish(&self, view: View) {
-        *lock(&self.view) = Some(view.clone());
-        self.shell.publish(&view);
-        self.update_tray(true);
+        self.publish_with(true, move |v| *v = Some(view));
+    }
+
+    /// Changes the stored view, publishes it and brings the tray up to date. The sections
+    /// the background loops own (approvals, reviews, what is activating) are read from
+    /// `live` under the view's lock: a view a refresh built before a loop's last look must
+    /// not hide what that look found, and views go out in the order they were stored.
+    pub(crate) fn publish_with(&self, force_tray: bool, change: impl FnOnce(&mut Option<View>)) {
+        let published = {
+            let mut guard = lock(&self.view);
+            change(&mut guard);
+            guard.as_mut().map(|v| {
+                v.approvals = self.approvals_view();
+                v.reviews = self.reviews_view();
+                v.activating = lock(&self.live).activating.iter().cloned().collect();
+                self.shell.publish(v);
+            })
+        };
+        if published.is_some() {
+            self.update_tray(force_tray);
+        }
     }
 
     /// The tray for the current view and time; drawn only when it changed. The tray's lock is
@@ -504,18 +522,7 @@ impl Elevate {
             }
         };
         if changed {
-            let view = {
-                let mut guard = lock(&self.view);
-                let activating: Vec<String> = lock(&self.live).activating.iter().cloned().collect();
-                guard.as_mut().map(|v| {
-                    v.activating = activating;
-                    v.clone()
-                })
-            };
-            if let Some(v) = view {
-                self.shell.publish(&v);
-                self.update_tray(true);
-            }
+            self.publish_with(true, |_| {});
         }
         changed
     }

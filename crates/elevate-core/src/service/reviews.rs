@@ -117,18 +117,7 @@ impl Elevate {
 
     /// Puts the reviews into the current view and publishes it.
     fn publish_reviews(&self) {
-        let reviews = self.reviews_view();
-        let view = {
-            let mut guard = lock(&self.view);
-            guard.as_mut().map(|v| {
-                v.reviews = reviews;
-                v.clone()
-            })
-        };
-        if let Some(v) = view {
-            self.shell.publish(&v);
-            self.update_tray(false);
-        }
+        self.publish_with(false, |_| {});
     }
 
     /// The tray's reviews loop: a look every `poll_seconds` (at least 30) while turned on,
