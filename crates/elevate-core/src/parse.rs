@@ -1,28 +1,32 @@
-//! Graph and ARM bodies → the model. Enums are parsed case-insensitively (the docs show
-//! both `Direct` and `direct`); null end dates mean permanent.
+//! Graph and ARM list items → the model. The typed wire shapes (`wire`) are read straight
+//! from the bytes on a refresh; the `Value` entry points below are the same code for callers
+//! that hold a parsed body. Enums are parsed case-insensitively (the docs show both `Direct`
+//! and `direct`); null end dates mean permanent.
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::{Access, Assignment, AssignmentType, Plane, Scope, Status};
+use crate::wire::{ArmItem, ArmProperties, GraphItem, Named, Obj, ScheduleInfo, Text};
 
 pub fn time(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    v.as_str().and_then(rfc3339)
+}
+
+fn rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn s(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
+fn when(t: &Text) -> Option<DateTime<Utc>> {
+    t.get().and_then(rfc3339)
 }
 
-fn eq(v: &Value, want: &str) -> bool {
-    v.as_str().is_some_and(|x| x.eq_ignore_ascii_case(want))
-}
-
-fn member_type(v: &Value) -> Option<String> {
+fn member_type(t: &Text) -> Option<String> {
     // Normalised to the documented capitalised form.
-    v.as_str().map(|m| match m.to_ascii_lowercase().as_str() {
+    t.get().map(|m| match m.to_ascii_lowercase().as_str() {
         "direct" => "Direct".to_string(),
         "group" => "Group".to_string(),
         "inherited" => "Inherited".to_string(),
@@ -30,7 +34,11 @@ fn member_type(v: &Value) -> Option<String> {
     })
 }
 
-fn entra_scope(dir_scope: &str, expanded: &Value) -> Scope {
+fn display_name(o: &Obj<Named>) -> Option<&str> {
+    o.get().and_then(|n| n.display_name.get())
+}
+
+fn entra_scope(dir_scope: &str, expanded: &Obj<Named>) -> Scope {
     if dir_scope == "/" {
         return Scope {
             id: "/".into(),
@@ -38,8 +46,7 @@ fn entra_scope(dir_scope: &str, expanded: &Value) -> Scope {
             kind: "directory".into(),
         };
     }
-    let name = expanded["displayName"]
-        .as_str()
+    let name = display_name(expanded)
         .map(str::to_string)
         .unwrap_or_else(|| dir_scope.to_string());
     let kind = if dir_scope
@@ -57,38 +64,52 @@ fn entra_scope(dir_scope: &str, expanded: &Value) -> Scope {
     }
 }
 
-/// An Entra eligibility or assignment instance (with `$expand=roleDefinition`).
-pub fn entra(item: &Value, active: bool) -> Option<Assignment> {
-    let role = s(&item["roleDefinitionId"])?;
-    let dir_scope = s(&item["directoryScopeId"]).unwrap_or_else(|| "/".into());
-    let name = item["roleDefinition"]["displayName"]
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| role.clone());
-    let assignment_type = active.then(|| {
-        if eq(&item["assignmentType"], "Activated") {
+fn status(active: bool) -> Status {
+    if active {
+        Status::Active
+    } else {
+        Status::Eligible
+    }
+}
+
+fn assignment_type(active: bool, t: &Text) -> Option<AssignmentType> {
+    active.then(|| {
+        if t.is("Activated") {
             AssignmentType::Activated
         } else {
             AssignmentType::Permanent
         }
-    });
+    })
+}
+
+/// An Entra eligibility or assignment instance (with `$expand=roleDefinition`).
+pub fn entra(item: &Value, active: bool) -> Option<Assignment> {
+    entra_item(&GraphItem::deserialize(item).ok()?, active)
+}
+
+/// `entra` on the typed item.
+pub fn entra_item(item: &GraphItem, active: bool) -> Option<Assignment> {
+    let role = item.role_definition_id.owned()?;
+    let dir_scope = item
+        .directory_scope_id
+        .owned()
+        .unwrap_or_else(|| "/".into());
+    let name = display_name(&item.role_definition)
+        .map(str::to_string)
+        .unwrap_or_else(|| role.clone());
     Some(Assignment {
         key: Assignment::key_for(Plane::EntraRole, &role, None, &dir_scope),
         plane: Plane::EntraRole,
         name,
         id: role,
         access: None,
-        scope: entra_scope(&dir_scope, &item["directoryScope"]),
-        status: if active {
-            Status::Active
-        } else {
-            Status::Eligible
-        },
-        assignment_type,
-        member_type: member_type(&item["memberType"]),
-        start_date_time: time(&item["startDateTime"]),
-        end_date_time: time(&item["endDateTime"]),
-        eligibility_schedule_id: s(&item["roleEligibilityScheduleId"]),
+        scope: entra_scope(&dir_scope, &item.directory_scope),
+        status: status(active),
+        assignment_type: assignment_type(active, &item.assignment_type),
+        member_type: member_type(&item.member_type),
+        start_date_time: when(&item.start_date_time),
+        end_date_time: when(&item.end_date_time),
+        eligibility_schedule_id: item.role_eligibility_schedule_id.owned(),
         request_id: None,
         policy: None,
     })
@@ -96,10 +117,14 @@ pub fn entra(item: &Value, active: bool) -> Option<Assignment> {
 
 /// A PIM for Groups eligibility or assignment instance (with `$expand=group`).
 pub fn group(item: &Value, active: bool) -> Option<Assignment> {
-    let group = s(&item["groupId"])?;
-    let access = Access::parse(item["accessId"].as_str().unwrap_or("member"))?;
-    let name = item["group"]["displayName"]
-        .as_str()
+    group_item(&GraphItem::deserialize(item).ok()?, active)
+}
+
+/// `group` on the typed item.
+pub fn group_item(item: &GraphItem, active: bool) -> Option<Assignment> {
+    let group = item.group_id.owned()?;
+    let access = Access::parse(item.access_id.get().unwrap_or("member"))?;
+    let name = display_name(&item.group)
         .map(str::to_string)
         .unwrap_or_else(|| group.clone());
     Some(Assignment {
@@ -113,22 +138,12 @@ pub fn group(item: &Value, active: bool) -> Option<Assignment> {
             display_name: name,
             kind: "group".into(),
         },
-        status: if active {
-            Status::Active
-        } else {
-            Status::Eligible
-        },
-        assignment_type: active.then(|| {
-            if eq(&item["assignmentType"], "activated") {
-                AssignmentType::Activated
-            } else {
-                AssignmentType::Permanent
-            }
-        }),
-        member_type: member_type(&item["memberType"]),
-        start_date_time: time(&item["startDateTime"]),
-        end_date_time: time(&item["endDateTime"]),
-        eligibility_schedule_id: s(&item["eligibilityScheduleId"]),
+        status: status(active),
+        assignment_type: assignment_type(active, &item.assignment_type),
+        member_type: member_type(&item.member_type),
+        start_date_time: when(&item.start_date_time),
+        end_date_time: when(&item.end_date_time),
+        eligibility_schedule_id: item.eligibility_schedule_id.owned(),
         request_id: None,
         policy: None,
     })
@@ -145,22 +160,27 @@ pub fn role_guid(role_definition_id: &str) -> String {
 
 /// An ARM eligibility or assignment schedule instance (with `expandedProperties`).
 pub fn azure(item: &Value, active: bool) -> Option<Assignment> {
-    let p = &item["properties"];
-    let scope_id = s(&p["scope"])?;
-    let role_full = s(&p["roleDefinitionId"])?;
-    let role = role_guid(&role_full);
-    let exp = &p["expandedProperties"];
-    let name = exp["roleDefinition"]["displayName"]
-        .as_str()
+    azure_item(&ArmItem::deserialize(item).ok()?, active)
+}
+
+/// `azure` on the typed item.
+pub fn azure_item(item: &ArmItem, active: bool) -> Option<Assignment> {
+    let p: &ArmProperties = item.properties.get()?;
+    let scope_id = p.scope.owned()?;
+    let role = role_guid(p.role_definition_id.get()?);
+    let exp = p.expanded_properties.get();
+    let name = exp
+        .and_then(|e| display_name(&e.role_definition))
         .map(str::to_string)
         .unwrap_or_else(|| role.clone());
-    let scope_name = exp["scope"]["displayName"]
-        .as_str()
+    let exp_scope = exp.and_then(|e| e.scope.get());
+    let scope_name = exp_scope
+        .and_then(|s| s.display_name.get())
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| scope_id.rsplit('/').next().unwrap_or(&scope_id).to_string());
-    let kind = exp["scope"]["type"]
-        .as_str()
+    let kind = exp_scope
+        .and_then(|s| s.kind.get())
         .map(str::to_ascii_lowercase)
         .unwrap_or_else(|| scope_kind(&scope_id).into());
     Some(Assignment {
@@ -174,23 +194,15 @@ pub fn azure(item: &Value, active: bool) -> Option<Assignment> {
             display_name: scope_name,
             kind,
         },
-        status: if active {
-            Status::Active
-        } else {
-            Status::Eligible
-        },
-        assignment_type: active.then(|| {
-            if eq(&p["assignmentType"], "Activated") {
-                AssignmentType::Activated
-            } else {
-                AssignmentType::Permanent
-            }
-        }),
-        member_type: member_type(&p["memberType"]),
-        start_date_time: time(&p["startDateTime"]),
-        end_date_time: time(&p["endDateTime"]),
-        eligibility_schedule_id: s(&p["roleEligibilityScheduleId"])
-            .or_else(|| s(&p["linkedRoleEligibilityScheduleId"])),
+        status: status(active),
+        assignment_type: assignment_type(active, &p.assignment_type),
+        member_type: member_type(&p.member_type),
+        start_date_time: when(&p.start_date_time),
+        end_date_time: when(&p.end_date_time),
+        eligibility_schedule_id: p
+            .role_eligibility_schedule_id
+            .owned()
+            .or_else(|| p.linked_role_eligibility_schedule_id.owned()),
         request_id: None,
         policy: None,
     })
@@ -213,49 +225,73 @@ pub fn scope_kind(scope: &str) -> &'static str {
     }
 }
 
+fn is_pending(t: &Text) -> bool {
+    t.is("PendingApproval") || t.is("PendingAdminDecision")
+}
+
+fn schedule_start(s: &Obj<ScheduleInfo>) -> Option<DateTime<Utc>> {
+    s.get().and_then(|s| when(&s.start_date_time))
+}
+
+fn graph_base(item: &GraphItem, plane: Plane) -> Option<Assignment> {
+    match plane {
+        Plane::EntraRole => entra_item(item, false),
+        Plane::Group => group_item(item, false),
+        Plane::AzureResource => None,
+    }
+}
+
+fn rename(a: &mut Assignment, names: &dyn Fn(&str) -> Option<String>) {
+    if let Some(n) = names(&a.id) {
+        a.name = n.clone();
+        if a.plane == Plane::Group {
+            a.scope.display_name = n;
+        }
+    }
+}
+
 /// A pending Graph request (Entra or group), as an assignment waiting for approval.
 pub fn pending_graph(
     item: &Value,
     plane: Plane,
     names: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Assignment> {
-    if !matches!(
-        item["status"]
-            .as_str()
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("pendingapproval" | "pendingadmindecision")
-    ) {
+    pending_graph_item(&GraphItem::deserialize(item).ok()?, plane, names)
+}
+
+/// `pending_graph` on the typed item.
+pub fn pending_graph_item(
+    item: &GraphItem,
+    plane: Plane,
+    names: &dyn Fn(&str) -> Option<String>,
+) -> Option<Assignment> {
+    if !is_pending(&item.status) {
         return None;
     }
-    let mut a = match plane {
-        Plane::EntraRole => entra(item, false)?,
-        Plane::Group => group(item, false)?,
-        Plane::AzureResource => return None,
-    };
-    if let Some(n) = names(&a.id) {
-        a.name = n.clone();
-        if plane == Plane::Group {
-            a.scope.display_name = n;
-        }
-    }
+    let mut a = graph_base(item, plane)?;
+    rename(&mut a, names);
     a.status = Status::PendingApproval;
-    a.request_id = s(&item["id"]);
-    a.start_date_time = time(&item["scheduleInfo"]["startDateTime"]);
+    a.request_id = item.id.owned();
+    a.start_date_time = schedule_start(&item.schedule_info);
     a.end_date_time = None;
     Some(a)
 }
 
 /// A pending ARM request.
 pub fn pending_azure(item: &Value) -> Option<Assignment> {
-    let status = item["properties"]["status"].as_str()?.to_ascii_lowercase();
-    if !matches!(status.as_str(), "pendingapproval" | "pendingadmindecision") {
+    pending_azure_item(&ArmItem::deserialize(item).ok()?)
+}
+
+/// `pending_azure` on the typed item.
+pub fn pending_azure_item(item: &ArmItem) -> Option<Assignment> {
+    let p = item.properties.get()?;
+    if !is_pending(&p.status) {
         return None;
     }
-    let mut a = azure(item, false)?;
+    let mut a = azure_item(item, false)?;
     a.status = Status::PendingApproval;
-    a.request_id = s(&item["name"]);
-    a.start_date_time = time(&item["properties"]["scheduleInfo"]["startDateTime"]);
+    a.request_id = item.name.owned();
+    a.start_date_time = schedule_start(&p.schedule_info);
     a.end_date_time = None;
     Some(a)
 }
@@ -281,61 +317,57 @@ pub fn scheduled_graph(
     item: &Value,
     plane: Plane,
     names: &dyn Fn(&str) -> Option<String>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Option<Assignment> {
-    if !item["action"]
-        .as_str()
-        .is_some_and(|a| a.eq_ignore_ascii_case("selfActivate"))
-        || !may_be_scheduled(item["status"].as_str()?)
-    {
+    scheduled_graph_item(&GraphItem::deserialize(item).ok()?, plane, names, now)
+}
+
+/// `scheduled_graph` on the typed item.
+pub fn scheduled_graph_item(
+    item: &GraphItem,
+    plane: Plane,
+    names: &dyn Fn(&str) -> Option<String>,
+    now: DateTime<Utc>,
+) -> Option<Assignment> {
+    if !item.action.is("selfActivate") || !may_be_scheduled(item.status.get()?) {
         return None;
     }
-    let start = time(&item["scheduleInfo"]["startDateTime"]).filter(|s| *s > now)?;
-    let mut a = match plane {
-        Plane::EntraRole => entra(item, false)?,
-        Plane::Group => group(item, false)?,
-        Plane::AzureResource => return None,
-    };
-    if let Some(n) = names(&a.id) {
-        a.name = n.clone();
-        if plane == Plane::Group {
-            a.scope.display_name = n;
-        }
-    }
+    let start = schedule_start(&item.schedule_info).filter(|s| *s > now)?;
+    let mut a = graph_base(item, plane)?;
+    rename(&mut a, names);
     a.status = Status::Scheduled;
-    a.request_id = s(&item["id"]);
+    a.request_id = item.id.owned();
     a.start_date_time = Some(start);
-    a.end_date_time = scheduled_end(start, &item["scheduleInfo"]["expiration"]);
+    a.end_date_time = scheduled_end(start, &item.schedule_info);
     Some(a)
 }
 
 /// An ARM self-activation granted for a start after `now`.
-pub fn scheduled_azure(item: &Value, now: chrono::DateTime<chrono::Utc>) -> Option<Assignment> {
-    let p = &item["properties"];
-    if !p["requestType"]
-        .as_str()
-        .is_some_and(|a| a.eq_ignore_ascii_case("SelfActivate"))
-        || !may_be_scheduled(p["status"].as_str()?)
-    {
+pub fn scheduled_azure(item: &Value, now: DateTime<Utc>) -> Option<Assignment> {
+    scheduled_azure_item(&ArmItem::deserialize(item).ok()?, now)
+}
+
+/// `scheduled_azure` on the typed item.
+pub fn scheduled_azure_item(item: &ArmItem, now: DateTime<Utc>) -> Option<Assignment> {
+    let p = item.properties.get()?;
+    if !p.request_type.is("SelfActivate") || !may_be_scheduled(p.status.get()?) {
         return None;
     }
-    let start = time(&p["scheduleInfo"]["startDateTime"]).filter(|s| *s > now)?;
-    let mut a = azure(item, false)?;
+    let start = schedule_start(&p.schedule_info).filter(|s| *s > now)?;
+    let mut a = azure_item(item, false)?;
     a.status = Status::Scheduled;
-    a.request_id = s(&item["name"]);
+    a.request_id = item.name.owned();
     a.start_date_time = Some(start);
-    a.end_date_time = scheduled_end(start, &p["scheduleInfo"]["expiration"]);
+    a.end_date_time = scheduled_end(start, &p.schedule_info);
     Some(a)
 }
 
 /// The end a scheduled request asks for: its `endDateTime`, else start + duration.
-fn scheduled_end(
-    start: chrono::DateTime<chrono::Utc>,
-    exp: &Value,
-) -> Option<chrono::DateTime<chrono::Utc>> {
-    time(&exp["endDateTime"]).or_else(|| {
-        exp["duration"]
-            .as_str()
+fn scheduled_end(start: DateTime<Utc>, info: &Obj<ScheduleInfo>) -> Option<DateTime<Utc>> {
+    let exp = info.get()?.expiration.get()?;
+    when(&exp.end_date_time).or_else(|| {
+        exp.duration
+            .get()
             .and_then(|d| crate::policy::parse_duration(d).ok())
             .map(|d| start + d)
     })

@@ -1,6 +1,6 @@
 //! The full refresh: the Graph lists in one `$batch` (eligible, active, pending for roles and
 //! groups, group names and policies), the ARM lists at the tenant root, each plane degrading
-//! alone with its error.
+//! alone with its error. List items are read typed, straight from the bytes (`wire`).
 
 use std::collections::HashMap;
 
@@ -12,6 +12,7 @@ use crate::model::{Assignment, Plane, PlaneFailure, PolicySummary, Snapshot};
 use crate::parse;
 use crate::policy::summarize;
 use crate::secret::Secret;
+use crate::wire::{ArmItem, GraphItem};
 
 use super::common::*;
 use super::Pim;
@@ -74,7 +75,7 @@ impl Pim {
         urls.push(format!(
             "{GROUP_REQUESTS}/filterByCurrentUser(on='principal')?{GRANTED}&{GROUP_EXPAND}"
         ));
-        let results = match self.batch(&urls, &token).await {
+        let results = match self.batch_bodies(&urls, &token).await {
             Ok(r) => r,
             Err(e) => {
                 return (
@@ -83,13 +84,39 @@ impl Pim {
                 )
             }
         };
-        let mut lists: Vec<Result<Vec<Value>, Error>> = vec![];
-        for r in results {
-            lists.push(match r {
-                Ok(first) => self.follow(first, &token, Plane::EntraRole).await,
-                Err(e) => Err(e),
-            });
+        // Each list's further pages at once (a list of many pages no longer waits for the
+        // lists before it); the policies read as JSON, the rest as typed items.
+        let policies_at = need_entra_policies.then_some(6);
+        let token_ref = &token;
+        let mut policy_body = None;
+        let mut reads = vec![];
+        for (i, r) in results.into_iter().enumerate() {
+            if Some(i) == policies_at {
+                policy_body = Some(r);
+                reads.push(None);
+            } else {
+                reads.push(Some(r));
+            }
         }
+        let policies_read = async {
+            match policy_body {
+                Some(Ok(body)) => Some(
+                    self.follow_typed::<Value>(&body, token_ref, Plane::EntraRole)
+                        .await,
+                ),
+                Some(Err(e)) => Some(Err(e)),
+                None => None,
+            }
+        };
+        let lists_read = futures::future::join_all(reads.into_iter().map(|r| async move {
+            match r {
+                Some(Ok(body)) => self.follow_typed(&body, token_ref, Plane::EntraRole).await,
+                Some(Err(e)) => Err(e),
+                None => Ok(vec![]),
+            }
+        }));
+        let (policies, lists): (_, Vec<Result<Vec<GraphItem>, Error>>) =
+            futures::join!(policies_read, lists_read);
         let mut out = vec![];
         let mut failures = vec![];
         // Directory roles: eligible, active, pending.
@@ -97,7 +124,9 @@ impl Pim {
         let mut entra_err = None;
         for (i, active) in [(0, false), (1, true)] {
             match &lists[i] {
-                Ok(items) => entra.extend(items.iter().filter_map(|v| parse::entra(v, active))),
+                Ok(items) => {
+                    entra.extend(items.iter().filter_map(|v| parse::entra_item(v, active)))
+                }
                 Err(e) => entra_err = entra_err.or(Some(failure(Plane::EntraRole, e))),
             }
         }
@@ -105,7 +134,9 @@ impl Pim {
         let mut group_err = None;
         for (i, active) in [(2, false), (3, true)] {
             match &lists[i] {
-                Ok(items) => group.extend(items.iter().filter_map(|v| parse::group(v, active))),
+                Ok(items) => {
+                    group.extend(items.iter().filter_map(|v| parse::group_item(v, active)))
+                }
                 Err(e) => group_err = group_err.or(Some(failure(Plane::Group, e))),
             }
         }
@@ -119,27 +150,37 @@ impl Pim {
             .collect();
         if let Ok(items) = &lists[4] {
             entra.extend(items.iter().filter_map(|v| {
-                parse::pending_graph(v, Plane::EntraRole, &|id| role_names.get(id).cloned())
+                parse::pending_graph_item(v, Plane::EntraRole, &|id| role_names.get(id).cloned())
             }));
         }
         if let Ok(items) = &lists[5] {
             group.extend(items.iter().filter_map(|v| {
-                parse::pending_graph(v, Plane::Group, &|id| group_names.get(id).cloned())
+                parse::pending_graph_item(v, Plane::Group, &|id| group_names.get(id).cloned())
             }));
         }
         let now = self.clock.now();
         if let Some(Ok(items)) = lists.get(granted_at) {
             entra.extend(items.iter().filter_map(|v| {
-                parse::scheduled_graph(v, Plane::EntraRole, &|id| role_names.get(id).cloned(), now)
+                parse::scheduled_graph_item(
+                    v,
+                    Plane::EntraRole,
+                    &|id| role_names.get(id).cloned(),
+                    now,
+                )
             }));
         }
         if let Some(Ok(items)) = lists.get(granted_at + 1) {
             group.extend(items.iter().filter_map(|v| {
-                parse::scheduled_graph(v, Plane::Group, &|id| group_names.get(id).cloned(), now)
+                parse::scheduled_graph_item(
+                    v,
+                    Plane::Group,
+                    &|id| group_names.get(id).cloned(),
+                    now,
+                )
             }));
         }
         if need_entra_policies {
-            if let Some(Ok(items)) = lists.get(6) {
+            if let Some(Ok(items)) = &policies {
                 for item in items {
                     if let Some(role) = item["roleDefinitionId"].as_str() {
                         let rules = item["policy"]["rules"]
@@ -264,8 +305,8 @@ impl Pim {
         let fetch = |url: String| {
             let token = token.clone();
             async move {
-                let first = self.get(&url, &token, Plane::AzureResource).await?;
-                self.follow(first, &token, Plane::AzureResource).await
+                self.list::<ArmItem>(&url, &token, Plane::AzureResource)
+                    .await
             }
         };
         let (e, a, p) = futures::join!(fetch(eligible), fetch(active), fetch(pending));
@@ -273,15 +314,15 @@ impl Pim {
         let mut failures = vec![];
         match (e, a) {
             (Ok(e), Ok(a)) => {
-                out.extend(e.iter().filter_map(|v| parse::azure(v, false)));
-                out.extend(a.iter().filter_map(|v| parse::azure(v, true)));
+                out.extend(e.iter().filter_map(|v| parse::azure_item(v, false)));
+                out.extend(a.iter().filter_map(|v| parse::azure_item(v, true)));
             }
             (Err(err), _) | (_, Err(err)) => failures.push(failure(Plane::AzureResource, &err)),
         }
         if let Ok(p) = p {
-            out.extend(p.iter().filter_map(parse::pending_azure));
+            out.extend(p.iter().filter_map(parse::pending_azure_item));
             let now = self.clock.now();
-            out.extend(p.iter().filter_map(|v| parse::scheduled_azure(v, now)));
+            out.extend(p.iter().filter_map(|v| parse::scheduled_azure_item(v, now)));
         }
         (out, failures)
     }

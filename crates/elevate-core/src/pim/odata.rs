@@ -1,6 +1,9 @@
 //! OData on the wire: one GET, following `nextLink` pages, and up to 20 Graph GETs in one
 //! `$batch` (throttled items sent again on their own).
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::Error;
@@ -10,6 +13,7 @@ use crate::secret::Secret;
 
 use super::Pim;
 use crate::auth::Resource;
+use crate::wire::{Item, Page, Text};
 
 /// Same scheme, host and port (the default port when none is written).
 pub(super) fn same_origin(a: &str, b: &str) -> bool {
@@ -55,6 +59,31 @@ impl Pim {
         resp.json()
     }
 
+    /// A 2xx body as bytes (for the typed readers).
+    pub(crate) async fn get_body(
+        &self,
+        url: &str,
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Vec<u8>, Error> {
+        let resp = self.session.http().send(&Request::get(url, token)).await?;
+        if !resp.ok() {
+            return Err(resp.into_error(Some(plane)));
+        }
+        Ok(resp.body)
+    }
+
+    /// Every item of a list, typed, from its first page's URL.
+    pub(crate) async fn list<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Vec<T>, Error> {
+        let body = self.get_body(url, token, plane).await?;
+        self.follow_typed(&body, token, plane).await
+    }
+
     /// Follows `@odata.nextLink` / `nextLink` verbatim until absent; pages may be empty. A link
     /// to another origin than the plane's endpoint is refused: the bearer token goes nowhere else.
     pub(crate) async fn follow(
@@ -63,11 +92,19 @@ impl Pim {
         token: &Secret,
         plane: Plane,
     ) -> Result<Vec<Value>, Error> {
-        let mut items = first["value"].as_array().cloned().unwrap_or_default();
-        let mut next = first["@odata.nextLink"]
-            .as_str()
-            .or(first["nextLink"].as_str())
-            .map(str::to_string);
+        let body = serde_json::to_vec(&first).unwrap_or_default();
+        self.follow_typed(&body, token, plane).await
+    }
+
+    /// `follow` from the first page's body, each item read as `T` (one that does not fit
+    /// is dropped alone).
+    pub(crate) async fn follow_typed<T: DeserializeOwned>(
+        &self,
+        first: &[u8],
+        token: &Secret,
+        plane: Plane,
+    ) -> Result<Vec<T>, Error> {
+        let (mut items, mut next) = read_page::<T>(first)?.split();
         let mut pages = 1;
         while let Some(url) = next {
             pages += 1;
@@ -85,12 +122,10 @@ impl Pim {
                     "The service sent a next-page link to another host than {endpoint}; Elevate does not send your token there."
                 )));
             }
-            let page = self.get(&url, token, plane).await?;
-            items.extend(page["value"].as_array().cloned().unwrap_or_default());
-            next = page["@odata.nextLink"]
-                .as_str()
-                .or(page["nextLink"].as_str())
-                .map(str::to_string);
+            let body = self.get_body(&url, token, plane).await?;
+            let (more, after) = read_page::<T>(&body)?.split();
+            items.extend(more);
+            next = after;
         }
         Ok(items)
     }
@@ -102,6 +137,20 @@ impl Pim {
         urls: &[String],
         token: &Secret,
     ) -> Result<Vec<Result<Value, Error>>, Error> {
+        Ok(self
+            .batch_bodies(urls, token)
+            .await?
+            .into_iter()
+            .map(|r| r.and_then(|b| body_json(&b)))
+            .collect())
+    }
+
+    /// `batch`, each answer's body as bytes, for the typed readers.
+    pub(super) async fn batch_bodies(
+        &self,
+        urls: &[String],
+        token: &Secret,
+    ) -> Result<Vec<Result<Vec<u8>, Error>>, Error> {
         let requests: Vec<Value> = urls
             .iter()
             .enumerate()
@@ -117,27 +166,38 @@ impl Pim {
         if !resp.ok() {
             return Err(resp.into_error(Some(Plane::EntraRole)));
         }
-        let out = resp.json()?;
-        let mut results: Vec<Option<Result<Value, Error>>> =
+        let answer: BatchAnswer = if resp.body.is_empty() {
+            BatchAnswer::default()
+        } else {
+            serde_json::from_slice(&resp.body).map_err(|e| not_json(resp.status, e))?
+        };
+        let mut results: Vec<Option<Result<Vec<u8>, Error>>> =
             (0..urls.len()).map(|_| None).collect();
-        for r in out["responses"].as_array().into_iter().flatten() {
+        for r in answer.responses.into_iter().filter_map(|r| r.0) {
             // Responses may come back in any order [DOC]: match them by id.
-            let Some(i) = r["id"]
-                .as_str()
-                .and_then(|s| s.parse::<usize>().ok())
-                .filter(|i| *i < urls.len())
+            let Some(i) =
+                r.id.get()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .filter(|i| *i < urls.len())
             else {
                 continue;
             };
-            let status = r["status"].as_u64().unwrap_or(0) as u16;
+            let status = r
+                .status
+                .as_deref()
+                .and_then(|n| n.get().parse::<u16>().ok())
+                .unwrap_or(0);
+            let body = r
+                .body
+                .map(|b| b.get().as_bytes().to_vec())
+                .unwrap_or_default();
             results[i] = Some(if (200..300).contains(&status) {
-                Ok(r["body"].clone())
+                Ok(body)
             } else if matches!(status, 429 | 503 | 500 | 502 | 504) {
-                self.get(&self.graph(&urls[i]), token, Plane::EntraRole)
+                self.get_body(&self.graph(&urls[i]), token, Plane::EntraRole)
                     .await
             } else {
-                let bytes = serde_json::to_vec(&r["body"]).unwrap_or_default();
-                Err(crate::http::parse_error(status, &bytes, None, None, None))
+                Err(crate::http::parse_error(status, &body, None, None, None))
             });
         }
         Ok(results
@@ -147,6 +207,41 @@ impl Pim {
             })
             .collect())
     }
+}
+
+/// A `$batch` answer: each part's id, status and body, kept as raw text until read.
+#[derive(Default, Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    responses: Vec<Item<BatchPart>>,
+}
+
+#[derive(Deserialize)]
+struct BatchPart {
+    #[serde(default)]
+    id: Text,
+    #[serde(default)]
+    status: Option<Box<RawValue>>,
+    #[serde(default)]
+    body: Option<Box<RawValue>>,
+}
+
+fn not_json(status: u16, e: serde_json::Error) -> Error {
+    Error::Network(format!(
+        "the service answered {status} with a body that is not JSON: {e}"
+    ))
+}
+
+fn read_page<T: DeserializeOwned>(body: &[u8]) -> Result<Page<T>, Error> {
+    Page::read(body).map_err(|e| not_json(200, e))
+}
+
+/// A body as JSON (an empty one is null, as `Response::json` reads it).
+fn body_json(body: &[u8]) -> Result<Value, Error> {
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| not_json(200, e))
 }
 
 #[cfg(test)]
