@@ -124,6 +124,7 @@ export function view(list: Assignment[] = items): View {
     approvals: noApprovals,
     reviews: noReviews,
     facts: {},
+    fromCache: false,
   };
 }
 

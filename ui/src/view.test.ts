@@ -5,7 +5,7 @@ import type { View } from "./bindings/View";
 import { ElevateError, toErrorPayload } from "./ipc";
 import { badges, durationChoices, matches, ordered, timeLeft } from "./model";
 import { NOW, assignment, backend, flush, items, noApprovals, noReviews, root, view, withEvents } from "./testkit";
-import { MARK_VIEW_APPLIED, mount } from "./view";
+import { MARK_VIEW_APPLIED, mount, updatedAgo } from "./view";
 
 describe("model", () => {
   it("orders active and pending before eligible", () => {
@@ -42,6 +42,24 @@ describe("popup", () => {
     await flush();
     const shown = [...r.querySelectorAll(".banner .notice")].map((n) => n.textContent);
     expect(shown).toEqual([note]);
+  });
+
+  it("paints the view kept on disk at once, says how old it is, and drops the note when the refresh lands", async () => {
+    const { b, emit } = withEvents({ view: () => Promise.resolve({ ...view(), fromCache: true, refreshedAt: NOW - 7 * 60_000 }) });
+    await mount(r, b, () => NOW);
+    expect(r.querySelectorAll("li.item")).toHaveLength(5);
+    expect(r.querySelector('[data-testid="from-cache"]')?.textContent).toBe("Updated 7 min ago · refreshing…");
+    emit(view());
+    await flush();
+    expect(r.querySelector('[data-testid="from-cache"]')).toBeNull();
+  });
+
+  it("says the age of a cached view in minutes, hours or days", () => {
+    expect(updatedAgo(NOW - 20_000, NOW)).toBe("Updated just now");
+    expect(updatedAgo(NOW - 59 * 60_000, NOW)).toBe("Updated 59 min ago");
+    expect(updatedAgo(NOW - 3 * 3_600_000, NOW)).toBe("Updated 3 h ago");
+    expect(updatedAgo(NOW - 72 * 3_600_000, NOW)).toBe("Updated 3 days ago");
+    expect(updatedAgo(NOW + 60_000, NOW)).toBe("Updated just now");
   });
 
   it("lists every assignment with its state, and the footer says demo", async () => {
@@ -180,7 +198,7 @@ describe("favorites", () => {
 
 describe("signed out", () => {
   it("offers one Sign in button instead of per-plane errors, and shows the list after", async () => {
-    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals, reviews: noReviews, facts: {} };
+    const signedOut: View = { account: null, snapshot: { assignments: [], failures: [{ plane: "entraRole", error: { code: "signInRequired", message: "You are not signed in" } }] }, favorites: [], refreshedAt: NOW, activating: [], focus: null, notices: [], approvals: noApprovals, reviews: noReviews, facts: {}, fromCache: false };
     const { b, emit } = withEvents({ view: () => Promise.resolve(signedOut) });
     const signIn = vi.fn(() => {
       emit(view());

@@ -116,7 +116,7 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
   /** The banner: sign in when nobody is, else the planes that failed. Rebuilt only when that changes. */
   let bannerFor: string | null = null;
   const renderBanner = (view: View): void => {
-    const sig = JSON.stringify([view.account !== null, view.snapshot.failures, view.notices]);
+    const sig = JSON.stringify([view.account !== null, view.snapshot.failures, view.notices, view.fromCache && view.refreshedAt]);
     if (sig === bannerFor) return;
     bannerFor = sig;
     if (!view.account) {
@@ -130,6 +130,10 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
       banner.replaceChildren(el("div", { class: "signin" }, el("p", {}, "Sign in to see and activate your roles."), button));
     } else {
       banner.replaceChildren(...view.snapshot.failures.map((f) => errorView({ code: f.error.code, message: `${PLANE_NAMES[f.plane]}: ${f.error.message}` })));
+    }
+    // Painted from the last view kept on disk while the first refresh runs: say how old it is.
+    if (view.fromCache) {
+      banner.append(el("p", { class: "notice stale", role: "status", "data-testid": "from-cache" }, `${updatedAgo(view.refreshedAt, now())} · refreshing…`));
     }
     // What the user must know (a file moved aside, a session in memory only), under the rest.
     banner.append(...view.notices.map((n) => el("p", { class: "notice", role: "status" }, n)));
@@ -241,4 +245,14 @@ export async function mount(root: HTMLElement, backend: Backend, now: () => numb
     showError(err);
     root.dataset.ready = "error";
   }
+}
+
+/** "Updated 5 min ago" for a view refreshed at `at` (Unix ms), as of `now`. */
+export function updatedAgo(at: number, now: number): string {
+  const minutes = Math.max(0, Math.floor((now - at) / 60_000));
+  if (minutes < 1) return "Updated just now";
+  if (minutes < 60) return `Updated ${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `Updated ${hours} h ago`;
+  return `Updated ${Math.floor(hours / 24)} days ago`;
 }

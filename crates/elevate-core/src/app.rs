@@ -92,12 +92,15 @@ pub struct View {
     pub reviews: crate::review::ReviewsView,
     /// Per assignment key: its privilege tier and frecency (see [`ItemFacts`]).
     pub facts: std::collections::BTreeMap<String, ItemFacts>,
+    /// Painted from the last view kept on disk (`view_cache`) while the first refresh runs:
+    /// the popup says how old it is until a fresh view replaces it.
+    pub from_cache: bool,
 }
 
 /// What the core knows of an assignment beyond the tenant's answer, computed once for every
 /// front end: its privilege tier (the table and the config's `[tiers]`) and its frecency
 /// (how recently and often I activated it; higher first, 0 when never).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ItemFacts {

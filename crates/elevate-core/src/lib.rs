@@ -36,6 +36,7 @@ pub mod start;
 pub mod store;
 pub mod tier;
 pub mod tray_model;
+pub mod view_cache;
 pub mod wire;
 
 pub use error::Error;

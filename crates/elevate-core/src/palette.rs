@@ -212,6 +212,7 @@ mod tests {
             approvals: Default::default(),
             reviews: Default::default(),
             facts: Default::default(),
+            from_cache: false,
         }
     }
 

@@ -466,6 +466,7 @@ mod tests {
             approvals: Default::default(),
             reviews: Default::default(),
             facts: Default::default(),
+            from_cache: false,
         };
         view.approvals.enabled = true;
         view.approvals.items = vec![

@@ -42,4 +42,9 @@ reviews: ReviewsView,
 /**
  * Per assignment key: its privilege tier and frecency (see [`ItemFacts`]).
  */
-facts: { [key in string]: ItemFacts }, };
+facts: { [key in string]: ItemFacts }, 
+/**
+ * Painted from the last view kept on disk (`view_cache`) while the first refresh runs:
+ * the popup says how old it is until a fresh view replaces it.
+ */
+fromCache: boolean, };

@@ -41,6 +41,7 @@ impl Elevate {
     pub async fn sign_out(self: &Arc<Self>) -> Result<Option<Identity>, Error> {
         let who = self.session().identity();
         self.session().sign_out().await?;
+        crate::view_cache::clear(&self.data.0);
         if self.background {
             self.refresh().await;
         }

@@ -142,8 +142,9 @@ impl Elevate {
         if self.session().identity().is_none() {
             return Err(Error::SignInRequired("You are not signed in.".into()));
         }
+        // The tray's current view, unless it is the disk cache's (never acted on).
         let view = match self.cached() {
-            Some(v) if self.background => v,
+            Some(v) if self.background && !v.from_cache => v,
             _ => self.refresh().await,
         };
         if view.snapshot.assignments.is_empty() {

@@ -143,6 +143,7 @@ impl Elevate {
             approvals: Default::default(),
             reviews: Default::default(),
             facts: Default::default(),
+            from_cache: false,
         });
         let mut snapshot = view.snapshot;
         snapshot.assignments = all.clone();

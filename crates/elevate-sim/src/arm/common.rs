@@ -20,11 +20,13 @@ pub(super) fn pim_error(e: PimError) -> Resp {
 
 /// Ancestor-or-self, case-insensitively; management groups contain every subscription.
 pub(super) fn covers(outer: &str, inner: &str) -> bool {
-    let (o, i) = (outer.to_ascii_lowercase(), inner.to_ascii_lowercase());
+    // Byte-wise without allocating: a large tenant's listing calls this per item.
+    let (o, i) = (outer.as_bytes(), inner.as_bytes());
+    let starts = |s: &[u8], p: &[u8]| s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p);
+    let contains = |s: &[u8], p: &[u8]| s.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
     o.is_empty()
-        || i == o
-        || i.starts_with(&format!("{o}/"))
-        || (o.contains("/managementgroups/") && i.starts_with("/subscriptions/"))
+        || (starts(i, o) && (i.len() == o.len() || i[o.len()] == b'/'))
+        || (contains(o, b"/managementgroups/") && starts(i, b"/subscriptions/"))
 }
 
 /// One page of `items`; only the page is rendered (a large tenant's listing would otherwise
@@ -119,4 +121,24 @@ pub(super) fn policy_guid(scope: &str, role: &str) -> String {
         ),
         0,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn covers_is_ancestor_or_self_in_any_case() {
+        let sub = "/subscriptions/S1";
+        assert!(covers("", sub));
+        assert!(covers(sub, "/subscriptions/s1"));
+        assert!(covers(sub, "/SUBSCRIPTIONS/s1/resourceGroups/rg"));
+        assert!(!covers(sub, "/subscriptions/s10"));
+        assert!(!covers("/subscriptions/s1/resourceGroups/rg", sub));
+        assert!(covers(
+            "/providers/Microsoft.Management/managementGroups/mg",
+            sub
+        ));
+        assert!(!covers("/", sub));
+    }
 }

@@ -7,11 +7,7 @@ use crate::state::{Active, Eligibility, Request, Target, Tenant};
 use crate::time::{fmt_duration, fmt_time, Time};
 
 pub(super) fn scope_info(t: &Tenant, scope: &str) -> Value {
-    let s = t
-        .scenario
-        .azure_scopes
-        .iter()
-        .find(|s| s.id.eq_ignore_ascii_case(scope));
+    let s = t.azure_scope(scope);
     json!({"id": scope, "displayName": s.map(|s| s.display_name.clone()).unwrap_or_default(), "type": s.map(|s| s.kind.clone()).unwrap_or_default()})
 }
 
@@ -21,10 +17,7 @@ pub(super) fn role_def_id(scope: &str, role: &str) -> String {
 
 pub(super) fn role_info(t: &Tenant, scope: &str, role: &str) -> Value {
     let name = t
-        .scenario
-        .azure_role_definitions
-        .iter()
-        .find(|r| r.id.eq_ignore_ascii_case(role))
+        .azure_role(role)
         .map(|r| r.display_name.clone())
         .unwrap_or_default();
     json!({"id": role_def_id(scope, role), "displayName": name, "type": "BuiltInRole"})

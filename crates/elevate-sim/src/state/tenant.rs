@@ -34,13 +34,46 @@ pub struct Tenant {
     pub activity: ActivityLog,
     /// Access review series with their current instance (`state::reviews`).
     pub reviews: Vec<super::reviews::AccessReview>,
+    /// The scenario's Azure scopes and role definitions by lower-case id, so rendering a
+    /// large tenant's listing is not a search per item (see `azure_scope`).
+    scope_index: std::collections::HashMap<String, usize>,
+    role_index: std::collections::HashMap<String, usize>,
 }
 
 fn days(d: f64) -> Duration {
     Duration::seconds((d * 86_400.0) as i64)
 }
 
+fn index<'a>(ids: impl Iterator<Item = &'a str>) -> std::collections::HashMap<String, usize> {
+    let mut out = std::collections::HashMap::new();
+    for (i, id) in ids.enumerate() {
+        out.entry(id.to_ascii_lowercase()).or_insert(i);
+    }
+    out
+}
+
 impl Tenant {
+    /// The scenario's Azure scope `id` (any case): through the index, checked, else a search
+    /// (a test may have changed the scenario after the tenant was built).
+    pub fn azure_scope(&self, id: &str) -> Option<&crate::scenario::AzureScope> {
+        let scopes = &self.scenario.azure_scopes;
+        self.scope_index
+            .get(&id.to_ascii_lowercase())
+            .and_then(|i| scopes.get(*i))
+            .filter(|s| s.id.eq_ignore_ascii_case(id))
+            .or_else(|| scopes.iter().find(|s| s.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// The scenario's Azure role definition `id` (any case), as `azure_scope` finds scopes.
+    pub fn azure_role(&self, id: &str) -> Option<&crate::scenario::AzureRoleDefinition> {
+        let roles = &self.scenario.azure_role_definitions;
+        self.role_index
+            .get(&id.to_ascii_lowercase())
+            .and_then(|i| roles.get(*i))
+            .filter(|r| r.id.eq_ignore_ascii_case(id))
+            .or_else(|| roles.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    }
+
     pub fn new(scenario: Scenario, settings: Settings, clock: SimClock) -> Tenant {
         let now = clock.now();
         let mut t = Tenant {
@@ -56,7 +89,16 @@ impl Tenant {
             posture: Posture::default(),
             activity: ActivityLog::default(),
             reviews: vec![],
+            scope_index: Default::default(),
+            role_index: Default::default(),
         };
+        t.scope_index = index(t.scenario.azure_scopes.iter().map(|s| s.id.as_str()));
+        t.role_index = index(
+            t.scenario
+                .azure_role_definitions
+                .iter()
+                .map(|r| r.id.as_str()),
+        );
         let grants = t.scenario.eligibilities.clone();
         for g in grants {
             let target = Self::grant_target(&g);
