@@ -14,6 +14,7 @@ pub mod frecency;
 pub mod history;
 pub mod http;
 pub mod intent;
+pub mod justification;
 pub mod managed;
 pub mod model;
 pub mod network;

@@ -122,6 +122,14 @@ impl Elevate {
         notices.extend(notice);
         notices.extend(crate::auth::check_accounts(&env.data.0));
         notices.extend(crate::tier::bad_overrides(&config.tiers));
+        // A justification rule that cannot be checked is refused at start, never ignored.
+        let rules = config
+            .justification
+            .rules()
+            .map_err(|e| match &env.config_path {
+                Some(p) => Error::InvalidInput(format!("{}: {e}", p.display())),
+                None => e,
+            })?;
         // The organisation's policy beats the user's settings; a tenant or cloud it does not
         // allow is refused here, before any request.
         let managed = env.policy.clone();
@@ -150,6 +158,7 @@ impl Elevate {
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
         pim.managed = managed.clone();
+        pim.set_justification(rules);
         let history = crate::history::History::new(&env.data.0, store.clone());
         if let Err(e) = history.records() {
             if history.path().exists() {
