@@ -26,6 +26,7 @@ pub mod payload;
 pub mod pim;
 pub mod planner;
 pub mod policy;
+pub mod portable;
 pub mod posture;
 pub mod ready;
 pub mod review;

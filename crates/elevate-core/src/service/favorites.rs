@@ -105,7 +105,7 @@ impl Elevate {
     }
 
     /// The view again, with the favorites as saved now (no network).
-    fn republish(&self) {
+    pub(super) fn republish(&self) {
         let favorites = self.favorites().unwrap_or_default();
         self.publish_with(true, move |view| {
             if let Some(v) = view.as_mut() {
