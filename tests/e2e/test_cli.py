@@ -153,7 +153,7 @@ def test_approval_with_wait_and_auth_context_step_up(cli: Cli, desktop: DesktopS
     out = cli("activate", "User Access Administrator", "-j", "access review")
     assert out.returncode == 0, out.stderr
     assert cli.sim.control("GET", "counters")["routes"].get("login.authorize", 0) == routes_before + 1
-    out = cli("activate", "Owner", "--scope", "Contoso Production", "-j", "fix")
+    out = cli("activate", "Owner", "--scope", "Contoso Production", "-j", "fix the prod deploy")
     assert out.returncode == 1, "pending approval without --wait exits 1"
     pending = [a for a in cli.json("list") if a["status"] == "pendingApproval"]
     assert pending and pending[0]["requestId"]

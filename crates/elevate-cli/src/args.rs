@@ -192,6 +192,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::bundles::BundleCommand,
     },
+    /// Settings, favorites and bundles in one file (no secrets), for a new machine.
+    Settings {
+        #[command(subcommand)]
+        action: crate::settings::SettingsCommand,
+    },
     /// Favorites: saved justification, ticket and duration, one command to activate them all.
     Favorites {
         #[command(subcommand)]

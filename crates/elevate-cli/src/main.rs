@@ -14,6 +14,7 @@ mod ops;
 mod output;
 mod posture;
 mod reviews;
+mod settings;
 mod signin;
 mod terminal;
 

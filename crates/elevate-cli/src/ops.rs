@@ -145,6 +145,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::History { verify, json } => history(e, verify, json),
         Command::Favorites { action } => favorites(e, action).await,
         Command::Bundle { action } => crate::bundles::run(e, action).await,
+        Command::Settings { action } => crate::settings::run(e, action),
         Command::Approvals { action } => crate::approvals::run(e, action).await,
         Command::Reviews { action } => crate::reviews::run(e, action).await,
         Command::Doctor { json } => crate::doctor::run(e, json).await,

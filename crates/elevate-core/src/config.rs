@@ -303,6 +303,8 @@ pub struct Config {
     pub palette: Palette,
     /// The proxy (when no HTTPS_PROXY/HTTP_PROXY is set) and the hosts exempt from it.
     pub network: crate::network::NetworkConfig,
+    /// The user's own justification rules, checked before sending.
+    pub justification: crate::justification::JustificationConfig,
     /// Named sets of assignments across the planes, activated and deactivated together.
     pub bundles: Vec<crate::bundle::Bundle>,
 }
@@ -328,6 +330,7 @@ impl Default for Config {
             tiers: Default::default(),
             palette: Palette::default(),
             network: crate::network::NetworkConfig::default(),
+            justification: Default::default(),
             bundles: vec![],
         }
     }

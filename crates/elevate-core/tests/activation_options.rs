@@ -222,7 +222,7 @@ async fn a_role_eligible_at_a_management_group_is_activated_at_a_child_scope() {
             &Target::key(owner.key.clone()),
             &Input {
                 scope: Some(SUB_DEV.into()),
-                ..input("x", None)
+                ..input("deploy the web app", None)
             },
         )
         .await

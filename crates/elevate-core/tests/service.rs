@@ -136,9 +136,26 @@ async fn bad_input_is_refused_before_anything_is_sent_with_the_rule_named() {
     let ua = Target::name("User Administrator", None);
     let cases: Vec<(Input, &str, &str)> = vec![
         (Input::default(), "policy", "requires a justification"),
-        (justified("x", "9h"), "policy", "at most 8 h"),
-        (justified("x", "soon"), "invalidInput", "not a duration"),
-        (justified("x", "P200000000000D"), "invalidInput", ""),
+        (
+            justified("patch the servers", "9h"),
+            "policy",
+            "at most 8 h",
+        ),
+        (
+            justified("BAU", "1h"),
+            "policy",
+            "'BAU' says nothing about why",
+        ),
+        (
+            justified("patch the servers", "soon"),
+            "invalidInput",
+            "not a duration",
+        ),
+        (
+            justified("patch the servers", "P200000000000D"),
+            "invalidInput",
+            "",
+        ),
     ];
     for (input, code, words) in cases {
         let err = s.e.activate(&ua, &input).await.expect_err("refused");
@@ -390,7 +407,7 @@ async fn settings_are_checked_saved_and_applied_to_the_reminders() {
     // A 30-minute lead: "expiring" 30 minutes before the end.
     s.e.activate(
         &Target::name("User Administrator", None),
-        &justified("x", "1h"),
+        &justified("patch the servers", "1h"),
     )
     .await
     .expect("activate");
@@ -405,7 +422,7 @@ async fn settings_are_checked_saved_and_applied_to_the_reminders() {
 async fn a_refused_token_is_renewed_once_for_every_call_not_only_refresh_and_activate() {
     let s = Svc::signed_in(false).await;
     let ua = Target::name("User Administrator", None);
-    s.e.activate(&ua, &justified("x", "1h"))
+    s.e.activate(&ua, &justified("patch the servers", "1h"))
         .await
         .expect("activate");
     s.advance(6);
@@ -456,7 +473,7 @@ async fn an_agent_is_bounded_by_the_config_before_anything_is_sent() {
     let err =
         s2.e.activate_for_agent(
             &Target::name("Exchange Administrator", None),
-            &justified("x", "1h"),
+            &justified("patch the servers", "1h"),
         )
         .await
         .expect_err("not allowed");
@@ -464,7 +481,7 @@ async fn an_agent_is_bounded_by_the_config_before_anything_is_sent() {
     let err =
         s2.e.activate_for_agent(
             &Target::name("Privileged Role Administrator", None),
-            &justified("x", "1h"),
+            &justified("patch the servers", "1h"),
         )
         .await
         .expect_err("approval");
@@ -482,7 +499,7 @@ async fn reminders_fire_while_a_refresh_hangs() {
     let s = Svc::signed_in(true).await;
     s.e.activate(
         &Target::name("User Administrator", None),
-        &justified("x", "1h"),
+        &justified("patch the servers", "1h"),
     )
     .await
     .expect("activate");

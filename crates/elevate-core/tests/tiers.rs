@@ -116,9 +116,12 @@ async fn the_config_overrides_tiers_and_the_view_carries_them_with_frecency() {
             .await
             .expect_err("overridden to Tier 0");
     assert!(matches!(&err, Error::PolicyRefused { rule, .. } if rule == TIER0_RULE));
-    s.e.activate(&Target::key(APP_ADMIN), &justified("x"))
-        .await
-        .expect("overridden to Tier 2");
+    s.e.activate(
+        &Target::key(APP_ADMIN),
+        &justified("rotate the app secrets"),
+    )
+    .await
+    .expect("overridden to Tier 2");
     let view = s.e.refresh().await;
     let app = view.facts.get(APP_ADMIN).expect("facts");
     assert_eq!(app.frecency, 100, "one activation just now");

@@ -51,6 +51,9 @@ pub struct Pim {
     /// The organisation's limits on every activation (maximum duration, ticket,
     /// justification), checked with the PIM policy before sending.
     pub managed: crate::managed::Policy,
+    /// The user's own justification rules (`[justification]`), checked with the
+    /// organisation's; none on a bare client.
+    justification: std::sync::RwLock<crate::justification::Rules>,
 }
 
 impl Pim {
@@ -61,7 +64,24 @@ impl Pim {
             policies: Mutex::new(HashMap::new()),
             policy_ttl: Duration::from_secs(30 * 60),
             managed: crate::managed::Policy::default(),
+            justification: Default::default(),
         }
+    }
+
+    /// Sets the user's justification rules (at start, and when the settings change).
+    pub fn set_justification(&self, rules: crate::justification::Rules) {
+        *self
+            .justification
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = rules;
+    }
+
+    /// The user's justification rules in force.
+    pub fn justification(&self) -> crate::justification::Rules {
+        self.justification
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn session(&self) -> &Arc<Session> {

@@ -128,7 +128,7 @@ impl Pim {
         defaults: &crate::config::Defaults,
     ) -> Result<Plan, Error> {
         // The organisation's maximum first, before any request (it lowers the default);
-        // its ticket and justification rules on what will be sent.
+        // its ticket and justification rules on what will be sent, then the user's own.
         let label = a.label();
         let defaults = self.managed.limit(&label, input.duration, defaults)?;
         let policy = match &a.policy {
@@ -137,6 +137,7 @@ impl Pim {
         };
         let plan = crate::planner::plan(a, &policy, input, &defaults)?;
         self.managed.check_plan(&label, &plan)?;
+        self.justification().check_plan(&label, &plan)?;
         Ok(plan)
     }
 

@@ -184,6 +184,9 @@ impl Elevate {
         self.refuse_app_only("activate")?;
         input.check()?;
         self.start_of(input)?;
+        self.pim
+            .justification()
+            .check_text(input.justification.as_deref())?;
         let all = self.lookup().await?;
         let a = self.pick(
             &all,
@@ -260,6 +263,9 @@ impl Elevate {
         confirmation: Confirmation,
     ) -> Result<Vec<BatchItem>, Error> {
         input.check()?;
+        self.pim
+            .justification()
+            .check_text(input.justification.as_deref())?;
         let all = self.lookup().await?;
         let runs = keys.iter().map(|key| {
             let all = &all;

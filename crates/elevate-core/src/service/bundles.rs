@@ -136,7 +136,8 @@ impl Elevate {
     }
 
     /// The strictest rules of the members, checked once before anything is sent: a
-    /// justification or a ticket any member wants, a duration within every member's maximum.
+    /// justification or a ticket any member wants, the user's justification rules, a
+    /// duration within every member's maximum.
     async fn check_members(&self, members: &[Assignment], input: &Input) -> Result<(), Error> {
         let mut policies = vec![];
         for a in members {
@@ -175,6 +176,18 @@ impl Elevate {
                 ),
             });
         }
+        // The user's own justification rules, once for the bundle (each member's plan
+        // checks them again).
+        let pick = |mine: &Option<String>, default: &Option<String>| {
+            mine.clone()
+                .filter(|s| !s.trim().is_empty())
+                .or_else(|| default.clone())
+        };
+        self.pim.justification().check(
+            "The bundle",
+            pick(&input.justification, &defaults.justification).as_deref(),
+            pick(&input.ticket_number, &defaults.ticket_number).as_deref(),
+        )?;
         if let (Some(d), Some(max)) = (
             input.duration.as_deref().filter(|d| !d.trim().is_empty()),
             r.max_duration.as_deref(),

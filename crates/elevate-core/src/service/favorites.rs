@@ -39,6 +39,10 @@ impl Elevate {
         input: &Input,
     ) -> Result<Favorite, Error> {
         input.check()?;
+        // A favorite that the rules would refuse at every use is refused when saved.
+        self.pim
+            .justification()
+            .check_text(input.justification.as_deref())?;
         let all = self.lookup().await?;
         let a = resolve(&all, target, &[Status::Eligible])?;
         let duration = input.with_favorite(None)?.duration.map(crate::policy::iso);
@@ -101,7 +105,7 @@ impl Elevate {
     }
 
     /// The view again, with the favorites as saved now (no network).
-    fn republish(&self) {
+    pub(super) fn republish(&self) {
         let favorites = self.favorites().unwrap_or_default();
         self.publish_with(true, move |view| {
             if let Some(v) = view.as_mut() {

@@ -18,6 +18,7 @@ mod history;
 mod intents;
 mod list;
 mod palette;
+mod portable;
 mod posture;
 mod resolve;
 mod reviews;
@@ -48,6 +49,7 @@ pub use env::{Env, Secrets};
 pub use favorites::favorite_label;
 pub use history::{state_word, AuditReport, HistoryView};
 pub use list::{Filter, Followed, Waiting};
+pub use portable::{ImportReport, SettingsChange};
 pub use resolve::{resolve, Target};
 pub use reviews::{time_to_review, CLOSING_SOON_HOURS};
 pub use scopes::{strictly_under, ScopeChoices, ScopeReason};
@@ -122,6 +124,14 @@ impl Elevate {
         notices.extend(notice);
         notices.extend(crate::auth::check_accounts(&env.data.0));
         notices.extend(crate::tier::bad_overrides(&config.tiers));
+        // A justification rule that cannot be checked is refused at start, never ignored.
+        let rules = config
+            .justification
+            .rules()
+            .map_err(|e| match &env.config_path {
+                Some(p) => Error::InvalidInput(format!("{}: {e}", p.display())),
+                None => e,
+            })?;
         // The organisation's policy beats the user's settings; a tenant or cloud it does not
         // allow is refused here, before any request.
         let managed = env.policy.clone();
@@ -150,6 +160,7 @@ impl Elevate {
         pim.policy_ttl =
             std::time::Duration::from_secs(u64::from(config.policy_cache_minutes) * 60);
         pim.managed = managed.clone();
+        pim.set_justification(rules);
         let history = crate::history::History::new(&env.data.0, store.clone());
         if let Err(e) = history.records() {
             if history.path().exists() {

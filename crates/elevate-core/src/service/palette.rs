@@ -14,6 +14,9 @@ use crate::palette::{PaletteAction, PaletteField, PaletteItem, PaletteOutcome, P
 /// The planner's rules whose refusal the palette turns into a field to fill.
 const JUSTIFICATION_RULE: &str = "JustificationRule";
 const TICKET_RULE: &str = "TicketingRule";
+/// What stands in for a missing justification while the other missing fields are found: it
+/// passes the built-in vague list, so a user's rule does not hide a missing ticket.
+const STAND_IN: &str = "(the justification to ask for)";
 
 impl Elevate {
     /// What the palette lists: the current view's assignments, recent and frequent first.
@@ -85,7 +88,7 @@ impl Elevate {
             match self.pim.plan(&a, &trial, &defaults).await {
                 Err(Error::PolicyRefused { rule, .. }) if rule == JUSTIFICATION_RULE => {
                     needs.push(PaletteField::Justification);
-                    trial.justification = Some("-".into());
+                    trial.justification = Some(STAND_IN.into());
                 }
                 Err(Error::PolicyRefused { rule, .. }) if rule == TICKET_RULE => {
                     needs.push(PaletteField::Ticket);
