@@ -2,6 +2,7 @@
 //! and the MCP server are thin shells over this crate.
 
 pub mod admin;
+pub mod after;
 pub mod app;
 pub mod approval;
 pub mod auth;
@@ -25,6 +26,7 @@ pub mod payload;
 pub mod pim;
 pub mod planner;
 pub mod policy;
+pub mod portal;
 pub mod posture;
 pub mod ready;
 pub mod review;
