@@ -77,6 +77,13 @@ fn command(name: &str, program: &Path, args: &[&str], roles: &[&str]) -> AfterCo
     }
 }
 
+fn with_after(after: Vec<AfterCommand>) -> Config {
+    Config {
+        after,
+        ..Config::default()
+    }
+}
+
 /// The runs recorded in `log`, each as its lines.
 fn runs(log: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -156,8 +163,7 @@ async fn after_activation_commands_run_once_with_their_output() {
     let files = temp_dir("files");
     let log = files.join("calls.log");
     let record = recorder(&files, &log);
-    let mut config = Config::default();
-    config.after = vec![
+    let config = with_after(vec![
         command(
             "az token",
             &record,
@@ -177,7 +183,7 @@ async fn after_activation_commands_run_once_with_their_output() {
             &["{role}"],
             &["Exchange Administrator"],
         ),
-    ];
+    ]);
     let s = Svc::open(config, true, false).await;
     let done = s.activate("User Administrator").await;
     let key = done.assignment.key.clone();
@@ -244,13 +250,12 @@ async fn a_role_no_command_follows_runs_nothing() {
     let files = temp_dir("files");
     let log = files.join("calls.log");
     let record = recorder(&files, &log);
-    let mut config = Config::default();
-    config.after = vec![command(
+    let config = with_after(vec![command(
         "only exchange",
         &record,
         &["x"],
         &["Exchange Administrator"],
-    )];
+    )]);
     let s = Svc::open(config, true, false).await;
     let done = s.activate("User Administrator").await;
     let _ = s.notice(NoticeKind::Ready, &done.assignment.key).await;
@@ -264,11 +269,10 @@ async fn a_role_no_command_follows_runs_nothing() {
 async fn a_command_past_its_time_limit_is_stopped_and_reported() {
     let files = temp_dir("files");
     let sleeper = script(&files, "sleeper", "echo 'getting a token'\nexec sleep 30");
-    let mut config = Config::default();
-    config.after = vec![AfterCommand {
+    let config = with_after(vec![AfterCommand {
         timeout_seconds: 1,
         ..command("slow", &sleeper, &[], &["*"])
-    }];
+    }]);
     let s = Svc::open(config, true, false).await;
     let started = Instant::now();
     let done = s.activate("User Administrator").await;
@@ -294,13 +298,12 @@ async fn a_hostile_role_name_arrives_as_one_literal_argument() {
     let files = temp_dir("files");
     let log = files.join("calls.log");
     let record = recorder(&files, &log);
-    let mut config = Config::default();
-    config.after = vec![command(
+    let config = with_after(vec![command(
         "literal",
         &record,
         &["{role}", "--role={role}"],
         &["*"],
-    )];
+    )]);
     let s = Svc::open(config, true, true).await;
     let done = s.activate(HOSTILE).await;
     let after = s.notice(NoticeKind::After, &done.assignment.key).await;
@@ -329,8 +332,7 @@ async fn one_shot_front_ends_run_them_after_ready_and_agents_only_when_allowed()
     let files = temp_dir("files");
     let log = files.join("calls.log");
     let record = recorder(&files, &log);
-    let mut config = Config::default();
-    config.after = vec![
+    let config = with_after(vec![
         command("for people", &record, &["{plane}"], &["User Administrator"]),
         AfterCommand {
             run_after_mcp: true,
@@ -341,7 +343,7 @@ async fn one_shot_front_ends_run_them_after_ready_and_agents_only_when_allowed()
                 &["User Administrator"],
             )
         },
-    ];
+    ]);
     let s = Svc::open(config, false, false).await;
     let done = s.activate("User Administrator").await;
     let agent =
@@ -378,8 +380,12 @@ async fn the_portal_opens_in_a_private_window_for_the_tenant() {
     let files = temp_dir("browser");
     let log = files.join("browser.log");
     let fake = recorder(&files, &log);
-    let mut config = Config::default();
-    config.browser.private = vec![fake.display().to_string(), "--private-window".into()];
+    let config = Config {
+        browser: elevate_core::portal::BrowserConfig {
+            private: vec![fake.display().to_string(), "--private-window".into()],
+        },
+        ..Config::default()
+    };
     let s = Svc::open(config, true, false).await;
     let done = s.activate("User Administrator").await;
     s.e.perform(&Intent::OpenPortalPrivate(done.assignment.key.clone()))
