@@ -1,9 +1,10 @@
 //! After an activation is ready, against elevate-sim over HTTP: the `[[after]]` commands that
-//! follow the role run once with their output in a notice and the history (a role no command
-//! follows runs nothing; a command past its time limit is stopped and said; a hostile role
-//! name arrives as one literal argument), a one-shot front end runs them after waiting for
-//! ready, an agent's activation only those that allow it; and the portal opens in a private
-//! window of a fake browser (a real script recording its argv), configured or found on PATH.
+//! follow the role run once with their output in a notice and the history (a bundle's once for
+//! the whole bundle; a role no command follows runs nothing; a command past its time limit is
+//! stopped and said; a hostile role name arrives as one literal argument), a one-shot front end
+//! runs them after waiting for ready, an agent's activation only those that allow it; and the
+//! portal opens in a private window of a fake browser (a real script recording its argv),
+//! configured or found on PATH.
 #![cfg(unix)]
 
 mod common;
@@ -456,4 +457,57 @@ async fn a_bad_after_entry_stops_the_config_load_naming_the_key() {
     let text = Config::load(&path).expect_err("refused").to_string();
     assert!(text.contains("after[0].timeout_seconds"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A command that follows a bundle runs once, after every member granted in the go is ready.
+#[tokio::test]
+async fn a_bundle_command_runs_once_after_the_whole_bundle_is_ready() {
+    use elevate_core::bundle::{Bundle, BundleItem};
+    use elevate_core::model::Plane;
+    let files = temp_dir("files");
+    let log = files.join("calls.log");
+    let record = recorder(&files, &log);
+    let item = |name: &str| BundleItem {
+        plane: Plane::EntraRole,
+        name: name.into(),
+        scope: None,
+        access: None,
+    };
+    let config = Config {
+        bundles: vec![Bundle {
+            name: "Pair".into(),
+            items: vec![item("User Administrator"), item("Exchange Administrator")],
+            justification: None,
+            ticket: None,
+            duration: None,
+            autostart: false,
+        }],
+        after: vec![AfterCommand {
+            bundles: vec!["pair".into()],
+            ..command("bundle", &record, &["{bundle}"], &[])
+        }],
+        ..Config::default()
+    };
+    let s = Svc::open(config, true, false).await;
+    let input = Input {
+        justification: Some("bundle test".into()),
+        duration: Some("1h".into()),
+        ..Input::default()
+    };
+    let results = s.e.activate_bundle("Pair", &input).await.expect("bundle");
+    assert!(results.iter().all(|r| r.error.is_none()), "{results:?}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.shell.notices_of(NoticeKind::After).is_empty() {
+        assert!(Instant::now() < deadline, "{:?}", s.shell.notices());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = runs(&log);
+    assert_eq!(all.len(), 1, "once for the bundle, not per member");
+    assert_eq!(all[0][2], "arg=Pair");
+    assert_eq!(
+        s.shell.notices_of(NoticeKind::After)[0].title,
+        "After Pair: done"
+    );
+    let _ = std::fs::remove_dir_all(&files);
 }
