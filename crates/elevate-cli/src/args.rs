@@ -144,7 +144,8 @@ pub enum Command {
         scope: Option<String>,
         #[command(flatten)]
         input: ActivationArgs,
-        /// Follow approval or provisioning until the assignment is active.
+        /// Follow approval or provisioning until the assignment is active, then (once it is
+        /// in effect) run the `[[after]]` commands that follow it, printing each outcome.
         #[arg(long)]
         wait: bool,
         /// Extend the active assignment instead: a new activation from its current end, with
@@ -186,6 +187,23 @@ pub enum Command {
         verify: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// After-activation commands (`[[after]]` in the config): run them now for an active
+    /// assignment.
+    After {
+        #[command(subcommand)]
+        action: crate::after::AfterCommand,
+    },
+    /// Open the Azure portal on an assignment, for your tenant.
+    Portal {
+        name: String,
+        /// Scope id or display name, when the name matches several.
+        #[arg(long)]
+        scope: Option<String>,
+        /// In a fresh private browser window (no token from before the activation is reused);
+        /// the browser is `[browser] private` in the config, else the default one.
+        #[arg(long)]
+        private: bool,
     },
     /// Bundles: named sets across the planes, activated and deactivated together.
     Bundle {

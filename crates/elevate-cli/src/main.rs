@@ -3,6 +3,7 @@
 //! 3 refused by policy before sending, 4 the service refused or failed, 5 sign-in needed.
 
 mod admin;
+mod after;
 mod approvals;
 mod args;
 mod audit;

@@ -339,9 +339,10 @@ impl ElevateMcp {
         let scope = args.scope.or(args.directory_scope_id);
         let target = Target::name(args.name, scope.as_deref());
         let result = self.elevate.activate_for_agent(&target, &input).await;
-        Ok(result
-            .map(|done| json_result(&crate::output::outcome_json(&done)))
-            .unwrap_or_else(|e| tool_error(&e)))
+        Ok(match result {
+            Ok(done) => json_result(&crate::after::for_agent(&self.elevate, &done).await),
+            Err(e) => tool_error(&e),
+        })
     }
 
     #[tool(

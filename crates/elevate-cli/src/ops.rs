@@ -10,7 +10,7 @@ use clap::CommandFactory;
 use elevate_core::favorites::{FavoriteResult, Mode};
 use elevate_core::model::Assignment;
 use elevate_core::pim::RequestState;
-use elevate_core::service::{Env, Filter, Followed, Target, Waiting};
+use elevate_core::service::{Env, Filter, Followed, Origin, Target, Waiting};
 use elevate_core::{Elevate, Error};
 use serde_json::json;
 
@@ -109,12 +109,23 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
                 crate::confirm::activate(e, &target, &input.input(), yes).await?
             };
             output::print_outcome(&done, json);
-            match (done.outcome.state, wait) {
+            let code = match (done.outcome.state, wait) {
                 (RequestState::PendingApproval | RequestState::Provisioning, true) => {
-                    follow(e, &done.assignment, timeout).await
+                    follow(e, &done.assignment, timeout).await?
                 }
-                (state, _) => Ok(output::exit_code_of(state)),
+                (state, _) => output::exit_code_of(state),
+            };
+            let granted = matches!(
+                done.outcome.state,
+                RequestState::Active | RequestState::Provisioning | RequestState::PendingApproval
+            );
+            if wait && code == OK && !extend && granted {
+                let mut active = done.clone();
+                active.outcome.state = RequestState::Active;
+                let outcomes = e.after_activation(&active, Origin::User, timeout).await;
+                crate::after::tell(&outcomes);
             }
+            Ok(code)
         }
         Command::Deactivate { name, scope, json } => {
             let done = e.deactivate(&Target::name(name, scope.as_deref())).await?;
@@ -146,6 +157,12 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Favorites { action } => favorites(e, action).await,
         Command::Bundle { action } => crate::bundles::run(e, action).await,
         Command::Settings { action } => crate::settings::run(e, action),
+        Command::After { action } => crate::after::run(e, action).await,
+        Command::Portal {
+            name,
+            scope,
+            private,
+        } => crate::after::portal(e, name, scope, private).await,
         Command::Approvals { action } => crate::approvals::run(e, action).await,
         Command::Reviews { action } => crate::reviews::run(e, action).await,
         Command::Doctor { json } => crate::doctor::run(e, json).await,

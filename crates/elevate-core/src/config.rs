@@ -270,6 +270,17 @@ pub fn check_endpoint(name: &str, text: &str) -> Result<(), Error> {
     }
 }
 
+/// A rule broken in the file at `path`, said with the file's name.
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::PolicyRefused { rule, message } => Error::PolicyRefused {
+            rule,
+            message: format!("{}: {message} Fix it and start again.", path.display()),
+        },
+        other => other,
+    }
+}
+
 /// The configuration file. Every field has a default, so a partial file is fine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", default)]
@@ -307,6 +318,10 @@ pub struct Config {
     pub justification: crate::justification::JustificationConfig,
     /// Named sets of assignments across the planes, activated and deactivated together.
     pub bundles: Vec<crate::bundle::Bundle>,
+    /// Commands run once an activation is ready (`[[after]]`), checked when the file loads.
+    pub after: Vec<crate::after::AfterCommand>,
+    /// How the portal opens in a private browser window.
+    pub browser: crate::portal::BrowserConfig,
 }
 
 impl Default for Config {
@@ -332,6 +347,8 @@ impl Default for Config {
             network: crate::network::NetworkConfig::default(),
             justification: Default::default(),
             bundles: vec![],
+            after: vec![],
+            browser: Default::default(),
         }
     }
 }
@@ -402,10 +419,15 @@ impl Config {
 
     /// Loads the file; a missing file is the defaults; a corrupt one is moved aside (the
     /// returned notice says where) and the defaults load, so nothing the user wrote is lost.
+    /// After-activation commands or a private browser that break a rule are an error naming
+    /// the key (the file is left as it is).
     pub fn load(path: &Path) -> Result<(Config, Option<String>), Error> {
         match std::fs::read_to_string(path) {
             Ok(text) => match toml::from_str::<Config>(&text) {
-                Ok(c) => Ok((c, None)),
+                Ok(c) => {
+                    c.check_commands().map_err(|e| in_file(path, e))?;
+                    Ok((c, None))
+                }
                 Err(e) => {
                     let aside = crate::store::move_aside(path)?;
                     Ok((
@@ -420,6 +442,12 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Config::default(), None)),
             Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
         }
+    }
+
+    /// The rules of what the file makes Elevate run: `[[after]]` and `[browser]`.
+    pub fn check_commands(&self) -> Result<(), Error> {
+        crate::after::check(&self.after)?;
+        self.browser.check()
     }
 
     pub fn save(&self, path: &Path) -> Result<(), Error> {

@@ -31,6 +31,8 @@ pub enum Intent {
     ActivateBundle(String),
     /// Deactivate every active member of a bundle (by name).
     DeactivateBundle(String),
+    /// Open the portal on an assignment (by key) in a fresh private browser window.
+    OpenPortalPrivate(String),
 }
 
 /// The prefixes of intents that carry an argument, and the plain ones.
@@ -45,6 +47,7 @@ const APPROVE: &str = "approve:";
 const DENY: &str = "deny:";
 const BUNDLE: &str = "bundle:";
 const BUNDLE_OFF: &str = "bundle-off:";
+const PORTAL_PRIVATE: &str = "portal-private:";
 
 impl Intent {
     /// The id a menu entry or a notification action carries.
@@ -69,6 +72,7 @@ impl Intent {
             Intent::Deny(k) => format!("{DENY}{k}"),
             Intent::ActivateBundle(n) => format!("{BUNDLE}{n}"),
             Intent::DeactivateBundle(n) => format!("{BUNDLE_OFF}{n}"),
+            Intent::OpenPortalPrivate(k) => format!("{PORTAL_PRIVATE}{k}"),
         }
     }
 
@@ -105,6 +109,7 @@ impl Intent {
             DENY => Intent::Deny(arg),
             BUNDLE => Intent::ActivateBundle(arg),
             BUNDLE_OFF => Intent::DeactivateBundle(arg),
+            PORTAL_PRIVATE => Intent::OpenPortalPrivate(arg),
             _ => return None,
         })
     }
@@ -119,7 +124,8 @@ impl Intent {
             | Intent::Cancel(k)
             | Intent::Info(k)
             | Intent::Approve(k)
-            | Intent::Deny(k) => Some(k),
+            | Intent::Deny(k)
+            | Intent::OpenPortalPrivate(k) => Some(k),
             _ => None,
         }
     }
@@ -149,6 +155,7 @@ mod tests {
             Intent::Deny(key.into()),
             Intent::ActivateBundle("Incident: response".into()),
             Intent::DeactivateBundle("Incident: response".into()),
+            Intent::OpenPortalPrivate(key.into()),
             Intent::Dismiss,
         ]
     }

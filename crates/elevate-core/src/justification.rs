@@ -229,6 +229,9 @@ impl Rules {
     /// The rules on a justification's text alone (the vague list, the minimum length, the
     /// refused patterns): what can be refused as soon as it is typed, before any request.
     pub fn check_text(&self, justification: Option<&str>) -> Result<(), Error> {
+        if let Some(j) = justification {
+            crate::planner::check_length(j)?;
+        }
         if let Some(j) = justification.map(str::trim).filter(|j| !j.is_empty()) {
             if self.refuse_vague && is_vague(j) {
                 return Err(refuse(

@@ -2,6 +2,7 @@
 //! and the MCP server are thin shells over this crate.
 
 pub mod admin;
+pub mod after;
 pub mod app;
 pub mod approval;
 pub mod auth;
@@ -27,6 +28,7 @@ pub mod pim;
 pub mod planner;
 pub mod policy;
 pub mod portable;
+pub mod portal;
 pub mod posture;
 pub mod ready;
 pub mod review;

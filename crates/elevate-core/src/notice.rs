@@ -48,6 +48,8 @@ pub enum NoticeKind {
     Started,
     /// What activating or deactivating a bundle did, member by member.
     Bundle,
+    /// What the after-activation commands did, one line each.
+    After,
 }
 
 /// What a notification offers besides opening the popup on a click.
@@ -61,6 +63,8 @@ pub enum Offer {
     SignIn,
     /// Approve and Deny (a request waiting for me that needs no approver justification).
     Decide,
+    /// Open the portal on the item in a fresh private browser window (ready, active).
+    Portal,
 }
 
 /// The id the notification protocol uses for a click on the body.
@@ -75,16 +79,18 @@ pub enum Button {
     SignIn,
     Approve,
     Deny,
+    PortalPrivate,
 }
 
 impl Button {
-    pub const ALL: [Button; 6] = [
+    pub const ALL: [Button; 7] = [
         Button::Extend,
         Button::Open,
         Button::Dismiss,
         Button::SignIn,
         Button::Approve,
         Button::Deny,
+        Button::PortalPrivate,
     ];
 
     pub fn id(self) -> &'static str {
@@ -95,6 +101,7 @@ impl Button {
             Button::SignIn => "signin",
             Button::Approve => "approve",
             Button::Deny => "deny",
+            Button::PortalPrivate => "portal-private",
         }
     }
 
@@ -153,6 +160,7 @@ impl Notice {
             (Offer::Handle, _) => vec![(Button::Open, "Handle in Elevate")],
             (Offer::SignIn, _) => vec![(Button::SignIn, "Sign in")],
             (Offer::Decide, Some(_)) => vec![(Button::Approve, "Approve"), (Button::Deny, "Deny")],
+            (Offer::Portal, Some(_)) => vec![(Button::PortalPrivate, "Open portal (private)")],
             _ => vec![],
         }
     }
@@ -174,6 +182,7 @@ impl Notice {
             Button::SignIn => Intent::SignIn,
             Button::Approve => Intent::Approve(self.key.clone()?),
             Button::Deny => Intent::Deny(self.key.clone()?),
+            Button::PortalPrivate => Intent::OpenPortalPrivate(self.key.clone()?),
         })
     }
 
@@ -184,6 +193,7 @@ impl Notice {
             Offer::SignIn => " Sign in from the tray menu.",
             Offer::Handle => " Open Elevate from the tray menu.",
             Offer::Decide => " Approve or deny it from the tray menu or the popup.",
+            Offer::Portal => " The portal opens in a private window from the tray menu.",
             Offer::Nothing => "",
         };
         format!("{}{hint}", self.body)
@@ -244,9 +254,27 @@ mod tests {
         assert_eq!(n.intent("approve"), Some(Intent::Approve(key.into())));
         assert_eq!(n.intent("deny"), Some(Intent::Deny(key.into())));
         assert_eq!(n.intent("extend"), None, "not offered here");
+        assert_eq!(n.intent("portal-private"), None, "not offered here");
         assert_eq!(
             n.intent(DEFAULT_ACTION),
             Some(Intent::Open(Some(key.into())))
         );
+    }
+
+    #[test]
+    fn a_ready_notice_offers_the_portal_in_a_private_window() {
+        let key = "azureResource:8e3af657:/subscriptions/1";
+        let n = Notice::new(NoticeKind::Ready, "Owner is ready", "In effect.")
+            .on(Some(key))
+            .offering(Offer::Portal);
+        let ids: Vec<&str> = n.buttons().iter().map(|(b, _)| b.id()).collect();
+        assert_eq!(ids, ["portal-private"]);
+        assert_eq!(
+            n.intent("portal-private"),
+            Some(Intent::OpenPortalPrivate(key.into()))
+        );
+        assert!(n
+            .body_without_buttons()
+            .ends_with("private window from the tray menu."));
     }
 }

@@ -34,6 +34,18 @@ pub struct Plan {
 /// The longest justification PIM accepts [INF: the portal's limit].
 pub const MAX_JUSTIFICATION: usize = 500;
 
+/// PIM's own limit on a justification, checked before any rule of ours: a text over it is
+/// refused whatever else is wrong with it.
+pub fn check_length(j: &str) -> Result<(), Error> {
+    let n = j.chars().count();
+    if n > MAX_JUSTIFICATION {
+        return Err(Error::InvalidInput(format!(
+            "the justification has {n} characters; PIM accepts at most {MAX_JUSTIFICATION}."
+        )));
+    }
+    Ok(())
+}
+
 fn nonempty(s: &Option<String>) -> Option<String> {
     s.as_ref()
         .map(|s| s.trim().to_string())
@@ -87,12 +99,7 @@ pub fn plan(
         });
     }
     if let Some(j) = &justification {
-        if j.chars().count() > MAX_JUSTIFICATION {
-            return Err(Error::InvalidInput(format!(
-                "the justification has {} characters; PIM accepts at most {MAX_JUSTIFICATION}.",
-                j.chars().count()
-            )));
-        }
+        check_length(j)?;
     }
     let ticket_number =
         nonempty(&input.ticket_number).or_else(|| nonempty(&defaults.ticket_number));

@@ -265,6 +265,10 @@ impl TrayModel {
                     Entry::info(label, &a.key),
                     Entry::item("Extend", Intent::Extend(a.key.clone())),
                     Entry::item("Deactivate", Intent::Deactivate(a.key.clone())),
+                    Entry::item(
+                        "Open portal (private window)",
+                        Intent::OpenPortalPrivate(a.key.clone()),
+                    ),
                 ],
             });
         }

@@ -408,26 +408,37 @@ impl Elevate {
             me.set_activating(&a.key, false);
             me.refresh().await;
             let label = a.label();
+            let ready = matches!(out, ReadyOutcome::Ready { .. });
             let notice = match out {
                 ReadyOutcome::Ready { verified: true } => Notice::new(
                     NoticeKind::Ready,
                     format!("{label} is ready"),
-                    "Elevate checked that the access is in effect.",
-                ),
+                    "Elevate checked that the access is in effect. Tools that got a token before keep the old rights until they get a new one: open the portal in a private window, or sign in again there.",
+                )
+                .offering(Offer::Portal),
                 ReadyOutcome::Ready { verified: false } => Notice::new(
                     NoticeKind::Active,
                     format!("{label} is active"),
                     "It is listed as active; no API tells whether it has reached every service yet.",
-                ),
+                )
+                .offering(Offer::Portal),
                 ReadyOutcome::TimedOut { reason } => Notice::new(
                     NoticeKind::NotInEffect,
                     format!("{label} is still not in effect"),
                     format!("After 30 minutes: {reason}. Sign out and in again in the service you use, or check the request in the Entra portal."),
                 )
                 .offering(Offer::Handle),
-                ReadyOutcome::Gone => return,
+                ReadyOutcome::Gone => {
+                    super::lock(&me.live).by_agent.remove(&a.key);
+                    return;
+                }
             };
             me.shell.notify(notice.on(Some(&a.key)));
+            if ready {
+                me.after_watched(&a).await;
+            } else {
+                super::lock(&me.live).by_agent.remove(&a.key);
+            }
         });
     }
 }

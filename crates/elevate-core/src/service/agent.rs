@@ -80,8 +80,22 @@ impl Elevate {
         }
         // The config's `allow_tier0` is the user's confirmation, given ahead.
         let confirmation = super::Confirmation::given(rules.allow_tier0);
-        self.activate_confirmed(&Target::key(a.key.clone()), input, confirmation)
-            .await
+        // Its watch (in the tray) runs only the after-activation commands that allow agents.
+        self.mark_agent(&a.key);
+        let done = self
+            .activate_confirmed(&Target::key(a.key.clone()), input, confirmation)
+            .await;
+        let followed = done.as_ref().is_ok_and(|d| {
+            use crate::pim::RequestState as S;
+            matches!(
+                d.outcome.state,
+                S::Active | S::Provisioning | S::PendingApproval
+            )
+        });
+        if !followed {
+            super::lock(&self.live).by_agent.remove(&a.key);
+        }
+        done
     }
 
     /// An agent's deactivation: only what the allow list names.

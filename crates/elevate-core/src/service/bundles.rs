@@ -289,6 +289,21 @@ impl Elevate {
             }
         });
         let results = futures::future::join_all(runs).await;
+        let granted: Vec<Assignment> = results
+            .iter()
+            .flatten()
+            .filter(|(_, d)| {
+                use crate::pim::RequestState as S;
+                matches!(d.outcome.state, S::Active | S::Provisioning)
+            })
+            .map(|(_, d)| d.assignment.clone())
+            .collect();
+        let origin = if agent {
+            super::Origin::Agent
+        } else {
+            super::Origin::User
+        };
+        self.after_bundle(&b.name, granted, origin);
         Ok(b.items
             .iter()
             .zip(results)

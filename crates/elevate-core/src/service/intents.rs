@@ -47,6 +47,7 @@ impl Elevate {
             Intent::SignOut => self.sign_out().await.map(|_| ()),
             Intent::ActivateBundle(name) => self.bundle_from_tray(name, true).await,
             Intent::DeactivateBundle(name) => self.bundle_from_tray(name, false).await,
+            Intent::OpenPortalPrivate(key) => self.portal_from_tray(key),
             Intent::Settings | Intent::Quit | Intent::Info(_) | Intent::Dismiss => Ok(()),
         };
         if let Err(e) = done {
@@ -54,6 +55,7 @@ impl Elevate {
                 Intent::Extend(_) => "Could not extend",
                 Intent::Approve(_) => "Could not approve",
                 Intent::Deny(_) => "Could not deny",
+                Intent::OpenPortalPrivate(_) => "Could not open the portal",
                 Intent::SignIn | Intent::SignInAnother => "Sign-in failed",
                 _ => "Elevate could not do that",
             };

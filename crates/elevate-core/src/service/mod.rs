@@ -7,6 +7,7 @@
 mod accounts;
 mod activate;
 mod admin;
+mod after;
 mod agent;
 mod approvals;
 mod background;
@@ -44,6 +45,7 @@ use crate::tray_model::{TrayContext, TrayModel};
 
 pub use activate::{Confirmation, Done, Input, TIER0_RULE};
 pub use admin::{AdminDone, AssignInput};
+pub use after::Origin;
 pub use approvals::{plane_of_key, time_to_decide};
 pub use env::{Env, Secrets};
 pub use favorites::favorite_label;
@@ -78,6 +80,8 @@ struct Live {
     approvals: crate::approval::ApprovalsView,
     /// The access review decisions waiting for me, as last looked at.
     reviews: crate::review::ReviewsView,
+    /// Activations an AI agent asked for, until their watch ends (see `after`).
+    by_agent: BTreeSet<String>,
 }
 
 /// How many notices the popup keeps.
