@@ -105,12 +105,16 @@ pub async fn run(e: &Arc<Elevate>, action: BundleCommand) -> Result<u8, Error> {
                 duration: None,
                 autostart: false,
             })?;
-            eprintln!("Saved the bundle {} ({} items).", b.name, b.items.len());
+            output::say(format!(
+                "Saved the bundle {} ({} items).",
+                b.name,
+                b.items.len()
+            ));
             Ok(OK)
         }
         BundleCommand::Delete { name } => {
             let b = e.delete_bundle(&name)?;
-            eprintln!("Deleted the bundle {}.", b.name);
+            output::say(format!("Deleted the bundle {}.", b.name));
             Ok(OK)
         }
         BundleCommand::Activate { name, input, json } => {

@@ -49,12 +49,14 @@ pub fn run(e: &Arc<Elevate>, action: SettingsCommand) -> Result<u8, Error> {
             match file.as_deref().filter(|f| *f != "-") {
                 Some(path) => {
                     elevate_core::store::write_atomic(std::path::Path::new(path), text.as_bytes())?;
-                    eprintln!("Settings, favorites and bundles written to {path}.");
+                    output::say(format!(
+                        "Settings, favorites and bundles written to {path}."
+                    ));
                 }
                 None => print!("{text}"),
             }
             for n in notes {
-                eprintln!("Note: {n}.");
+                output::say(format!("Note: {n}."));
             }
             Ok(OK)
         }
