@@ -15,16 +15,6 @@ pub fn run<R: Runtime>(app: &AppHandle<R>, intent: Intent) {
         }
         Intent::Settings => crate::settings::open(app),
         Intent::Info(_) | Intent::Dismiss => return,
-        Intent::InstallUpdate => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                match Slot::ready(&app).await {
-                    Ok(e) => crate::updates::install(&app, &e).await,
-                    Err(err) => tracing::warn!("install-update: {err}"),
-                }
-            });
-            return;
-        }
         // Before the service is open only the popup can be shown.
         Intent::Open(None) if Slot::get(app).is_none() => crate::popup::open(app),
         _ => {

@@ -15,7 +15,6 @@ mod settings;
 mod shell;
 mod slot;
 mod tray;
-mod updates;
 
 use std::sync::Arc;
 
@@ -41,7 +40,6 @@ pub fn wire<R: Runtime>(builder: Builder<R>, launch: Launch) -> Builder<R> {
     builder
         .manage(launch)
         .manage(Slot::default())
-        .manage(updates::Found::default())
         .invoke_handler(handler())
 }
 
@@ -83,7 +81,6 @@ async fn start<R: Runtime>(app: AppHandle<R>, demo: bool) {
         }
     };
     let _ = app.state::<Slot>().0.set(e.clone());
-    tauri::async_runtime::spawn(updates::watch(app.clone(), e.clone()));
     settings::apply_managed(&app, &e);
     if let Err(err) = palette::register(&app, &e.config().palette.hotkey) {
         tracing::warn!("{err}");
@@ -128,7 +125,6 @@ pub fn run() {
             dispatch::run(app, elevate_core::intent::Intent::Open(None));
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
-        .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec!["--autostart"]),

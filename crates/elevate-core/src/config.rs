@@ -322,8 +322,6 @@ pub struct Config {
     pub after: Vec<crate::after::AfterCommand>,
     /// How the portal opens in a private browser window.
     pub browser: crate::portal::BrowserConfig,
-    /// Whether and where Elevate looks for updates (`update`).
-    pub updates: crate::update::UpdatesConfig,
 }
 
 impl Default for Config {
@@ -351,7 +349,6 @@ impl Default for Config {
             bundles: vec![],
             after: vec![],
             browser: Default::default(),
-            updates: Default::default(),
         }
     }
 }

@@ -33,8 +33,6 @@ pub enum Intent {
     DeactivateBundle(String),
     /// Open the portal on an assignment (by key) in a fresh private browser window.
     OpenPortalPrivate(String),
-    /// Download the update found, check its signature, install it and restart (the desktop's).
-    InstallUpdate,
 }
 
 /// The prefixes of intents that carry an argument, and the plain ones.
@@ -75,7 +73,6 @@ impl Intent {
             Intent::ActivateBundle(n) => format!("{BUNDLE}{n}"),
             Intent::DeactivateBundle(n) => format!("{BUNDLE_OFF}{n}"),
             Intent::OpenPortalPrivate(k) => format!("{PORTAL_PRIVATE}{k}"),
-            Intent::InstallUpdate => "install-update".into(),
         }
     }
 
@@ -90,7 +87,6 @@ impl Intent {
             "signin-other" => Some(Intent::SignInAnother),
             "signout" => Some(Intent::SignOut),
             "dismiss" => Some(Intent::Dismiss),
-            "install-update" => Some(Intent::InstallUpdate),
             _ => None,
         };
         if plain.is_some() {
@@ -160,7 +156,6 @@ mod tests {
             Intent::ActivateBundle("Incident: response".into()),
             Intent::DeactivateBundle("Incident: response".into()),
             Intent::OpenPortalPrivate(key.into()),
-            Intent::InstallUpdate,
             Intent::Dismiss,
         ]
     }

@@ -40,7 +40,6 @@ pub mod start;
 pub mod store;
 pub mod tier;
 pub mod tray_model;
-pub mod update;
 pub mod view_cache;
 pub mod wire;
 

@@ -50,8 +50,6 @@ pub enum NoticeKind {
     Bundle,
     /// What the after-activation commands did, one line each.
     After,
-    /// A new version of Elevate is available (signed, not yet installed).
-    UpdateAvailable,
 }
 
 /// What a notification offers besides opening the popup on a click.
@@ -67,8 +65,6 @@ pub enum Offer {
     Decide,
     /// Open the portal on the item in a fresh private browser window (ready, active).
     Portal,
-    /// Install the update found, then restart.
-    Update,
 }
 
 /// The id the notification protocol uses for a click on the body.
@@ -84,11 +80,10 @@ pub enum Button {
     Approve,
     Deny,
     PortalPrivate,
-    InstallUpdate,
 }
 
 impl Button {
-    pub const ALL: [Button; 8] = [
+    pub const ALL: [Button; 7] = [
         Button::Extend,
         Button::Open,
         Button::Dismiss,
@@ -96,7 +91,6 @@ impl Button {
         Button::Approve,
         Button::Deny,
         Button::PortalPrivate,
-        Button::InstallUpdate,
     ];
 
     pub fn id(self) -> &'static str {
@@ -108,7 +102,6 @@ impl Button {
             Button::Approve => "approve",
             Button::Deny => "deny",
             Button::PortalPrivate => "portal-private",
-            Button::InstallUpdate => "install-update",
         }
     }
 
@@ -168,7 +161,6 @@ impl Notice {
             (Offer::SignIn, _) => vec![(Button::SignIn, "Sign in")],
             (Offer::Decide, Some(_)) => vec![(Button::Approve, "Approve"), (Button::Deny, "Deny")],
             (Offer::Portal, Some(_)) => vec![(Button::PortalPrivate, "Open portal (private)")],
-            (Offer::Update, _) => vec![(Button::InstallUpdate, "Install and restart")],
             _ => vec![],
         }
     }
@@ -191,7 +183,6 @@ impl Notice {
             Button::Approve => Intent::Approve(self.key.clone()?),
             Button::Deny => Intent::Deny(self.key.clone()?),
             Button::PortalPrivate => Intent::OpenPortalPrivate(self.key.clone()?),
-            Button::InstallUpdate => Intent::InstallUpdate,
         })
     }
 
@@ -203,7 +194,6 @@ impl Notice {
             Offer::Handle => " Open Elevate from the tray menu.",
             Offer::Decide => " Approve or deny it from the tray menu or the popup.",
             Offer::Portal => " The portal opens in a private window from the tray menu.",
-            Offer::Update => " Elevate looks again at the next start; the release page has it too.",
             Offer::Nothing => "",
         };
         format!("{}{hint}", self.body)

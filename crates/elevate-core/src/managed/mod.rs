@@ -93,8 +93,6 @@ pub const KEYS: &[(&str, Kind, &str)] = &[
     ("mcp_allow", Kind::List, "The only role or group names an AI agent may activate or deactivate (the user may narrow it further)."),
     ("proxy", Kind::Text, "The proxy every request goes through (http://, https:// or socks5:// URL), or direct for none; beats HTTPS_PROXY and the user's setting."),
     ("no_proxy", Kind::Text, "Hosts, domains or CIDRs reached without the proxy, comma-separated (like NO_PROXY)."),
-    ("updates_enabled", Kind::Bool, "Whether Elevate looks for updates (locked on or off)."),
-    ("update_feed", Kind::Text, "The update feed (an internal mirror's latest.json): an https:// URL."),
 ];
 
 /// One value as a source gives it, before it is checked against its key.
@@ -154,8 +152,6 @@ pub struct Policy {
     pub mcp_allow: Option<Vec<String>>,
     pub proxy: Option<String>,
     pub no_proxy: Option<String>,
-    pub updates_enabled: Option<bool>,
-    pub update_feed: Option<String>,
     /// Where it came from ("/etc/elevate/policy.json"), said in every refusal.
     pub source: Option<String>,
     /// Why the source was refused, when these are the safe defaults.
@@ -298,12 +294,6 @@ impl Policy {
             "mcp_allow" => self.mcp_allow = Some(as_list(key, v)?),
             "proxy" => self.proxy = Some(rules::proxy(&as_text(key, v)?)?),
             "no_proxy" => self.no_proxy = Some(as_text(key, v)?),
-            "updates_enabled" => self.updates_enabled = Some(as_bool(v)),
-            "update_feed" => {
-                let text = as_text(key, v)?;
-                crate::update::check_feed(&text).map_err(|e| format!("update_feed: {e}"))?;
-                self.update_feed = Some(text);
-            }
             _ => return Err(format!("unknown key '{key}'")),
         }
         Ok(())

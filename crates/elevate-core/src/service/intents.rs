@@ -48,12 +48,7 @@ impl Elevate {
             Intent::ActivateBundle(name) => self.bundle_from_tray(name, true).await,
             Intent::DeactivateBundle(name) => self.bundle_from_tray(name, false).await,
             Intent::OpenPortalPrivate(key) => self.portal_from_tray(key),
-            // The desktop's own: the app carries them out (dispatch.rs).
-            Intent::Settings
-            | Intent::Quit
-            | Intent::Info(_)
-            | Intent::Dismiss
-            | Intent::InstallUpdate => Ok(()),
+            Intent::Settings | Intent::Quit | Intent::Info(_) | Intent::Dismiss => Ok(()),
         };
         if let Err(e) = done {
             let title = match intent {

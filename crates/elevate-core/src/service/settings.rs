@@ -65,16 +65,4 @@ impl Elevate {
         self.update_tray(false);
         Ok(Saved { before, after })
     }
-
-    /// Whether and where to look for updates (the organisation's policy, then `[updates]`;
-    /// off in the demo and development builds unless configured). `release_build` is the
-    /// app's `!cfg!(debug_assertions)`.
-    pub fn update_plan(&self, release_build: bool) -> crate::update::UpdatePlan {
-        crate::update::plan(
-            &self.config().updates,
-            &self.managed,
-            release_build,
-            self.demo,
-        )
-    }
 }
